@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layering (see DESIGN.md): C libraries are reached only through CCurl/CDBus, and only
+// BelfryHTTP/BelfryDBus import those. BelfryCore is pure Swift. Hummingbird is used by the
+// provider emulator and the tests only, never by the `belfry` agent binary.
+let package = Package(
+    name: "belfry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "belfry", targets: ["belfry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CDBus",
+            pkgConfig: "dbus-1",
+            providers: [.apt(["libdbus-1-dev"])]
+        ),
+        .target(
+            name: "BelfryCore",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "BelfryHTTP", dependencies: ["CCurl", "BelfryCore"]),
+        .target(name: "BelfryDBus", dependencies: ["CDBus", "BelfryCore"]),
+        .target(
+            name: "BelfryAgent",
+            dependencies: [
+                "BelfryCore", "BelfryHTTP", "BelfryDBus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "belfry",
+            dependencies: [
+                "BelfryAgent", "BelfryCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore"]),
+    ]
+)

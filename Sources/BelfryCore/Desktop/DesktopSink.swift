@@ -1,0 +1,111 @@
+/// A button on a popup: `key` comes back in `DesktopEvent.actionInvoked`. Key `default` is a click on the body.
+public struct NotificationAction: Sendable, Equatable {
+    public var key: String
+    public var label: String
+    public init(key: String, label: String) {
+        self.key = key
+        self.label = label
+    }
+}
+
+/// Hints of the freedesktop notification spec that Belfry sets. `urgency` goes on the bus as a byte.
+public struct NotificationHints: Sendable, Equatable {
+    public var urgency: UInt8
+    public var category: String?
+    public var desktopEntry: String?
+    public var transient: Bool?
+    public var imagePath: String?
+    public init(urgency: UInt8 = 1, category: String? = nil, desktopEntry: String? = nil,
+                transient: Bool? = nil, imagePath: String? = nil) {
+        self.urgency = urgency
+        self.category = category
+        self.desktopEntry = desktopEntry
+        self.transient = transient
+        self.imagePath = imagePath
+    }
+}
+
+/// Everything `org.freedesktop.Notifications.Notify` takes.
+public struct DesktopNotification: Sendable, Equatable {
+    public var appName: String
+    public var replacesID: UInt32
+    public var appIcon: String
+    public var summary: String
+    public var body: String
+    public var actions: [NotificationAction]
+    public var hints: NotificationHints
+    /// Milliseconds; -1 lets the server decide, 0 never expires.
+    public var expireTimeout: Int32
+
+    public init(appName: String, replacesID: UInt32 = 0, appIcon: String = "", summary: String,
+                body: String, actions: [NotificationAction] = [], hints: NotificationHints = .init(),
+                expireTimeout: Int32 = -1) {
+        self.appName = appName
+        self.replacesID = replacesID
+        self.appIcon = appIcon
+        self.summary = summary
+        self.body = body
+        self.actions = actions
+        self.hints = hints
+        self.expireTimeout = expireTimeout
+    }
+}
+
+/// What the notification server tells us about, filtered to notifications this sink created.
+public enum DesktopEvent: Sendable, Equatable {
+    case actionInvoked(id: UInt32, key: String)
+    /// Arrives before the matching `actionInvoked`; hand it to the launched program.
+    case activationToken(id: UInt32, token: String)
+    /// Reasons: 1 expired, 2 dismissed by the user, 3 closed by a call, 4 undefined.
+    case closed(id: UInt32, reason: UInt32)
+    /// A notification server took the name (first time or after a restart): ids from before are stale.
+    case serverAppeared
+    /// The name has no owner any more (server quit or crashed).
+    case serverVanished
+}
+
+/// Name and version from `GetServerInformation`, plus `GetCapabilities`.
+public struct NotificationServerInfo: Sendable, Equatable {
+    public var name: String
+    public var vendor: String
+    public var version: String
+    public var specVersion: String
+    public var capabilities: Set<String>
+    public init(name: String, vendor: String, version: String, specVersion: String, capabilities: Set<String>) {
+        self.name = name
+        self.vendor = vendor
+        self.version = version
+        self.specVersion = specVersion
+        self.capabilities = capabilities
+    }
+}
+
+public struct DesktopError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        /// No process owns org.freedesktop.Notifications (and none could be activated).
+        case noServer
+        /// The session bus is unreachable or went away.
+        case disconnected
+        /// The server answered with a D-Bus error.
+        case failed
+    }
+    public var code: Code
+    public var message: String
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// The seam between the core and the desktop (libdbus in the agent, stdout or a recorder elsewhere).
+public protocol DesktopSink: Sendable {
+    /// Asks the server who it is and what it can do. Throws `DesktopError.noServer` when none is there.
+    func serverInfo() async throws -> NotificationServerInfo
+    /// Shows (or with `replacesID` replaces) a popup and returns its id (> 0).
+    func notify(_ notification: DesktopNotification) async throws -> UInt32
+    /// Closes a popup this sink showed; unknown ids are ignored.
+    func close(id: UInt32) async throws
+    /// Signals about this sink's popups and the server's presence. A single consumer iterates it.
+    var events: AsyncStream<DesktopEvent> { get }
+}

@@ -1,0 +1,1 @@
+// libdbus behind DesktopSink.

@@ -1,0 +1,1 @@
+// libcurl behind HTTPTransport.

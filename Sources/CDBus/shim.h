@@ -1,0 +1,3 @@
+// CDBus: libdbus for Swift.
+#pragma once
+#include <dbus/dbus.h>
