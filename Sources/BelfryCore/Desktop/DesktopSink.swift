@@ -36,10 +36,16 @@ public struct DesktopNotification: Sendable, Equatable {
     public var hints: NotificationHints
     /// Milliseconds; -1 lets the server decide, 0 never expires.
     public var expireTimeout: Int32
+    /// Not sent on the bus: the item this popup shows (`SOURCE:ID`), for sinks that print instead.
+    public var itemKey: String?
+    /// Not sent on the bus: the resolved deep link, for sinks that print instead.
+    public var link: String?
 
     public init(appName: String, replacesID: UInt32 = 0, appIcon: String = "", summary: String,
                 body: String, actions: [NotificationAction] = [], hints: NotificationHints = .init(),
-                expireTimeout: Int32 = -1) {
+                expireTimeout: Int32 = -1, itemKey: String? = nil, link: String? = nil) {
+        self.itemKey = itemKey
+        self.link = link
         self.appName = appName
         self.replacesID = replacesID
         self.appIcon = appIcon

@@ -11,7 +11,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     case object([String: JSONValue])
 
     /// Parses UTF-8 JSON bytes. Throws `JSONValue.ParseError` naming what is wrong.
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
+    public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch {
@@ -19,7 +19,7 @@ public enum JSONValue: Sendable, Equatable, Hashable {
         }
     }
 
-    public static func parse(_ text: String) throws -> JSONValue { try parse(Array(text.utf8)) }
+    public static func parse(_ text: String) throws(ParseError) -> JSONValue { try parse(Array(text.utf8)) }
 
     /// Compact JSON text (object keys sorted, so output is stable).
     public func serialized() -> String {

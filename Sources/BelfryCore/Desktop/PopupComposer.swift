@@ -1,0 +1,91 @@
+/// Turns items into `Notify` arguments for the server at hand: provider text is untrusted, so control
+/// characters are stripped, lengths capped, and markup escaped where the server renders it.
+public struct PopupComposer: Sendable {
+    public var desktop: DesktopSettings
+    public var capabilities: Set<String>
+    public static let maxTitle = 120
+    public static let maxBody = 600
+
+    public init(desktop: DesktopSettings, capabilities: Set<String>) {
+        self.desktop = desktop
+        self.capabilities = capabilities
+    }
+
+    var markup: Bool { capabilities.contains("body-markup") }
+    var hasActions: Bool { capabilities.contains("actions") }
+
+    public func popup(for item: Item, source: SourceConfig?, replacing: UInt32 = 0) -> DesktopNotification {
+        var body = Self.clean(item.body, max: Self.maxBody)
+        if let c = item.count, c > 1 { body += (body.isEmpty ? "" : " ") + "(×\(c))" }
+        body = markup ? Self.escape(body) : body
+        if !hasActions, let link = item.link {
+            let shown = markup ? Self.escape(link) : link
+            let line = capabilities.contains("body-hyperlinks") ? "<a href=\"\(Self.escape(link))\">\(shown)</a>" : shown
+            body += (body.isEmpty ? "" : "\n") + line
+        }
+        return DesktopNotification(
+            appName: desktop.appName, replacesID: replacing, appIcon: source?.icon ?? desktop.icon,
+            summary: Self.clean(item.title, max: Self.maxTitle), body: body, actions: actions(hasLink: item.link != nil),
+            hints: NotificationHints(urgency: item.urgency.rawValue, category: "im.received",
+                                     desktopEntry: desktop.desktopEntry.isEmpty ? nil : desktop.desktopEntry),
+            expireTimeout: desktop.expireTimeout, itemKey: item.key, link: item.link)
+    }
+
+    /// "12 new from work": stands for items that were not popped one by one.
+    public func summary(count: Int, source: SourceConfig, backlog: Bool, replacing: UInt32 = 0) -> DesktopNotification {
+        let title = backlog ? "\(count) unread in \(source.name)" : "\(count) new from \(source.name)"
+        return DesktopNotification(
+            appName: desktop.appName, replacesID: replacing, appIcon: source.icon ?? desktop.icon,
+            summary: title, body: markup ? Self.escape("Open \(source.webURL)") : "Open \(source.webURL)",
+            actions: actions(hasLink: true),
+            hints: NotificationHints(urgency: 1, category: "im.received",
+                                     desktopEntry: desktop.desktopEntry.isEmpty ? nil : desktop.desktopEntry, transient: true),
+            expireTimeout: desktop.expireTimeout, link: source.webURL)
+    }
+
+    func actions(hasLink: Bool) -> [NotificationAction] {
+        guard hasActions else { return [] }
+        var out: [NotificationAction] = []
+        if hasLink { out.append(.init(key: "default", label: "Open")) }
+        for a in desktop.actions {
+            if a == "open", hasLink { out.append(.init(key: "open", label: "Open")) }
+            if a == "mark-read" { out.append(.init(key: "mark-read", label: "Mark read")) }
+        }
+        return out
+    }
+
+    /// Drops control characters (keeping newlines and tabs as spaces/newlines) and caps with an ellipsis.
+    public static func clean(_ text: String, max: Int) -> String {
+        var out = String.UnicodeScalarView()
+        var count = 0
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v == 10 { out.append(scalar) } else if v == 9 || v == 13 { out.append(" ") }
+            else if v < 32 || (v >= 0x7F && v < 0xA0) || v == 0x2028 || v == 0x2029 { continue }
+            else { out.append(scalar) }
+            count += 1
+            if count >= max {
+                out.append("…")
+                break
+            }
+        }
+        return String(out).trimmingWhitespace()
+    }
+
+    /// Escapes the characters the notification spec's markup subset gives meaning to.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,194 @@
+/// Dedup and read state for every source: decides, for each listing or streamed item, whether it is new
+/// (pop it), an update of a coalescing item (replace its popup), read elsewhere (close its popup), or
+/// nothing. Pure: the agent persists `state` when `dirty` and turns outcomes into popups.
+public struct Inbox: Sendable {
+    public private(set) var state: PersistedState
+    /// Unread items as last reported, per source and id, minus what the user read through Belfry.
+    public private(set) var unread: [String: [String: Item]] = [:]
+    /// Set when `state` changed since `markClean()`.
+    public private(set) var dirty = false
+    public var maxSeen: Int
+
+    public struct Outcome: Sendable, Equatable {
+        /// New unread items that may pop, oldest first.
+        public var fresh: [Item] = []
+        /// Found on a source's first start: handled by the first_run policy.
+        public var backlog: [Item] = []
+        /// Coalescing items whose count grew.
+        public var updated: [Item] = []
+        /// Keys known unread that the service now reports read (or no longer lists).
+        public var readElsewhere: [String] = []
+        /// New items recorded without a popup (too old, filtered by type, or already read).
+        public var silent: Int = 0
+
+        public var isEmpty: Bool { fresh.isEmpty && backlog.isEmpty && updated.isEmpty && readElsewhere.isEmpty }
+    }
+
+    public init(state: PersistedState, maxSeen: Int = 20000) {
+        self.state = state
+        self.maxSeen = maxSeen
+    }
+
+    public mutating func markClean() { dirty = false }
+
+    /// True when `source` has recorded its first listing (a stream event before that is backlog too).
+    public func isInitialized(_ source: String) -> Bool { state.sources[source]?.initialized ?? false }
+
+    /// Records what a source reported. `complete` means this is the full unread listing (a poll),
+    /// so anything unread before and missing now was read elsewhere; a streamed item is not complete.
+    public mutating func ingest(_ items: [Item], from source: SourceConfig, complete: Bool, now: Double,
+                                maxAge: Duration) -> Outcome {
+        var outcome = Outcome()
+        var s = state.sources[source.name] ?? SourceState()
+        var cache = unread[source.name] ?? [:]
+        let firstRun = !s.initialized
+        let oldest = now - maxAge.seconds
+        var listedUnread = Set<String>()
+        var changed = false
+
+        for item in items.reversed() {  // providers list newest first; pop oldest first
+            let wanted = Self.wanted(item, by: source)
+            if var rec = s.seen[item.id] {
+                if item.isRead {
+                    if !rec.read { rec.read = true; changed = true }
+                    if cache.removeValue(forKey: item.id) != nil { outcome.readElsewhere.append(item.key) }
+                } else if !rec.read, wanted {
+                    listedUnread.insert(item.id)
+                    cache[item.id] = item
+                    if let c = item.count, c > (rec.count ?? c) {
+                        rec.count = c
+                        changed = true
+                        outcome.updated.append(item)
+                    }
+                }
+                if rec != s.seen[item.id] { s.seen[item.id] = rec }
+                continue
+            }
+            s.seen[item.id] = SeenRecord(firstSeen: now, count: item.count, read: item.isRead)
+            changed = true
+            guard !item.isRead, wanted else { outcome.silent += 1; continue }
+            listedUnread.insert(item.id)
+            cache[item.id] = item
+            if firstRun {
+                outcome.backlog.append(item)
+            } else if let created = item.createdAt, created < oldest {
+                outcome.silent += 1
+            } else {
+                outcome.fresh.append(item)
+            }
+        }
+        if complete {
+            for id in cache.keys where !listedUnread.contains(id) {
+                cache.removeValue(forKey: id)
+                outcome.readElsewhere.append("\(source.name):\(id)")
+            }
+            if firstRun { s.initialized = true; changed = true }
+        }
+        if s.seen.count > maxSeen {
+            Self.evict(&s, keeping: listedUnread, limit: maxSeen)
+            changed = true
+        }
+        state.sources[source.name] = s
+        unread[source.name] = cache
+        if changed { dirty = true }
+        return outcome
+    }
+
+    /// Type filters of the source: `types` (when set) and `exclude_types`.
+    static func wanted(_ item: Item, by source: SourceConfig) -> Bool {
+        if !source.types.isEmpty, !source.types.contains(item.type) { return false }
+        return !source.excludeTypes.contains(item.type)
+    }
+
+    /// Forgets the oldest records first, never one still listed unread. Items older than max_age never
+    /// pop, so a forgotten old item that reappears is recorded silently.
+    static func evict(_ s: inout SourceState, keeping: Set<String>, limit: Int) {
+        let excess = s.seen.count - limit
+        guard excess > 0 else { return }
+        let victims = s.seen.filter { !keeping.contains($0.key) }.sorted { $0.value.firstSeen < $1.value.firstSeen }.prefix(excess)
+        for (id, _) in victims { s.seen.removeValue(forKey: id) }
+    }
+
+    /// The user read `ids` of `source` through Belfry: recorded at once (so they never pop or count again)
+    /// and queued for the service when it has a mark-read endpoint. Returns the keys actually changed.
+    @discardableResult
+    public mutating func markRead(source: SourceConfig, ids: [String], now: Double) -> [String] {
+        var s = state.sources[source.name] ?? SourceState()
+        var changed: [String] = []
+        for id in ids {
+            var rec = s.seen[id] ?? SeenRecord(firstSeen: now)
+            if !rec.read || unread[source.name]?[id] != nil { changed.append("\(source.name):\(id)") }
+            rec.read = true
+            s.seen[id] = rec
+            unread[source.name]?.removeValue(forKey: id)
+        }
+        state.sources[source.name] = s
+        if source.profile.markRead != nil, !ids.isEmpty {
+            enqueue(PendingAction(id: 0, source: source.name, kind: .markRead, ids: ids))
+        }
+        dirty = true
+        return changed
+    }
+
+    /// Marks everything of `source` read: through the mark-all endpoint when there is one, else item by item.
+    @discardableResult
+    public mutating func markAllRead(source: SourceConfig, now: Double) -> [String] {
+        let ids = Array((unread[source.name] ?? [:]).keys).sorted()
+        if source.profile.markAllRead != nil {
+            let keys = markRead(source: SourceConfig(copying: source, withoutMarkRead: true), ids: ids, now: now)
+            enqueue(PendingAction(id: 0, source: source.name, kind: .markAllRead, ids: []))
+            return keys
+        }
+        return markRead(source: source, ids: ids, now: now)
+    }
+
+    public mutating func setLastEventID(_ id: String?, source: String) {
+        var s = state.sources[source] ?? SourceState()
+        guard s.lastEventID != id else { return }
+        s.lastEventID = id
+        state.sources[source] = s
+        dirty = true
+    }
+
+    // MARK: outbox
+
+    private mutating func enqueue(_ action: PendingAction) {
+        var a = action
+        a.id = (state.outbox.map(\.id).max() ?? 0) + 1
+        state.outbox.append(a)
+        dirty = true
+    }
+
+    /// Actions whose retry time has come.
+    public func dueActions(now: Double) -> [PendingAction] { state.outbox.filter { $0.notBefore <= now } }
+
+    public mutating func actionLanded(_ id: Int) {
+        state.outbox.removeAll { $0.id == id }
+        dirty = true
+    }
+
+    public mutating func actionFailed(_ id: Int, error: String, retryAt: Double) {
+        guard let i = state.outbox.firstIndex(where: { $0.id == id }) else { return }
+        state.outbox[i].attempts += 1
+        state.outbox[i].notBefore = retryAt
+        state.outbox[i].lastError = error
+        dirty = true
+    }
+
+    /// Drops state of sources no longer configured (after a reload keeps the rest).
+    public mutating func forgetSources(except names: Set<String>) {
+        for name in state.sources.keys where !names.contains(name) { state.sources.removeValue(forKey: name); dirty = true }
+        for name in unread.keys where !names.contains(name) { unread.removeValue(forKey: name) }
+        let before = state.outbox.count
+        state.outbox.removeAll { !names.contains($0.source) }
+        if state.outbox.count != before { dirty = true }
+    }
+}
+
+extension SourceConfig {
+    /// A copy without a mark-read endpoint: records reads locally without queueing requests.
+    init(copying source: SourceConfig, withoutMarkRead: Bool) {
+        self = source
+        if withoutMarkRead { profile.markRead = nil }
+    }
+}

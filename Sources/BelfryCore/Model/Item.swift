@@ -1,0 +1,41 @@
+/// One notification, normalised from any provider. Its key outside the agent is `SOURCE:ID`.
+public struct Item: Sendable, Equatable, Codable {
+    public var source: String
+    public var id: String
+    public var type: String
+    public var title: String
+    public var body: String
+    /// Absolute after resolving against the source's web_url; nil when the item has none.
+    public var link: String?
+    /// Seconds since the epoch.
+    public var createdAt: Double?
+    public var isRead: Bool
+    public var urgency: Urgency
+    /// Occurrences of a coalescing item (taskrunner); nil elsewhere.
+    public var count: Int?
+    public var updatedAt: Double?
+
+    public init(source: String, id: String, type: String = "", title: String, body: String = "", link: String? = nil,
+                createdAt: Double? = nil, isRead: Bool = false, urgency: Urgency = .normal, count: Int? = nil,
+                updatedAt: Double? = nil) {
+        self.source = source
+        self.id = id
+        self.type = type
+        self.title = title
+        self.body = body
+        self.link = link
+        self.createdAt = createdAt
+        self.isRead = isRead
+        self.urgency = urgency
+        self.count = count
+        self.updatedAt = updatedAt
+    }
+
+    public var key: String { "\(source):\(id)" }
+
+    /// Splits `SOURCE:ID` at the first colon (ids may contain colons, e.g. aira's `action:…`).
+    public static func splitKey(_ key: String) -> (source: String, id: String)? {
+        guard let i = key.firstIndex(of: ":"), i != key.startIndex, key.index(after: i) != key.endIndex else { return nil }
+        return (String(key[..<i]), String(key[key.index(after: i)...]))
+    }
+}

@@ -1,0 +1,83 @@
+/// Turns a preset (TOML text) plus a source's `[source.profile]` overrides into a `ProviderProfile`,
+/// refusing unknown keys and bad values with the key and the reason.
+enum ProfileDecoder {
+    /// `overrides` is the source's `profile` table (or nil). Errors go to `reader` under `label`.
+    static func resolve(preset: String, overrides: ConfigNode?, reader: ConfigReader, label: String,
+                        sourceIndex: Int) -> ProviderProfile? {
+        var base = ConfigNode.table([:])
+        if let text = Presets.all[preset] {
+            // Presets are compiled in; one that does not parse is a bug caught by the tests.
+            base = (try? ConfigNode.parse(toml: text, file: "preset \(preset)")) ?? .table([:])
+        }
+        let merged = overrides.map { base.merged(with: $0) } ?? base
+        guard case .table(let top) = merged else { return nil }
+        let before = reader.errors.count
+        func table(_ section: ConfigSection, _ values: [String: ConfigNode], _ sub: String?) -> ConfigReader.Table {
+            let header = ["source", "profile"] + (sub.map { [$0] } ?? [])
+            let t = ConfigReader.Table(reader: reader, section: section, values: values,
+                                       label: label + ".profile" + (sub.map { ".\($0)" } ?? ""), header: header, index: sourceIndex)
+            t.checkKeys()
+            return t
+        }
+        let t = table(ProfileSchema.top, top, nil)
+        func subtable(_ key: String, _ section: ConfigSection) -> ConfigReader.Table? {
+            guard let node = t.table(key), case .table(let values) = node else { return nil }
+            return table(section, values, key)
+        }
+        func endpoint(_ s: ConfigReader.Table?) -> ProviderProfile.Endpoint? {
+            guard let s, let path = s.string("path"), !path.isEmpty else { return nil }
+            if !path.hasPrefix("/") { s.fail("path", "\"\(path)\" must start with / (it is relative to base_url)") }
+            return .init(method: s.string("method") ?? "GET", path: path, query: s.stringMap("query") ?? [:])
+        }
+
+        let listT = subtable("list", ProfileSchema.list)
+        let pagingT = subtable("paging", ProfileSchema.paging) ?? table(ProfileSchema.paging, [:], "paging")
+        let fieldsT = subtable("fields", ProfileSchema.fields) ?? table(ProfileSchema.fields, [:], "fields")
+        let markT = subtable("mark_read", ProfileSchema.markRead)
+        let streamT = subtable("stream", ProfileSchema.stream)
+
+        guard let list = endpoint(listT) else {
+            reader.fail("a profile needs [source.profile.list] with a path (preset = \"custom\" writes the whole profile; see docs/profiles.md)",
+                        key: label + ".profile.list.path", table: ["source"], index: sourceIndex, lineKey: "preset")
+            return nil
+        }
+        let fields = ProviderProfile.Fields(
+            id: fieldsT.paths("id") ?? [], type: fieldsT.paths("type") ?? [], title: fieldsT.paths("title") ?? [],
+            body: fieldsT.paths("body") ?? [], link: fieldsT.paths("link") ?? [],
+            createdAt: fieldsT.paths("created_at") ?? [], updatedAt: fieldsT.paths("updated_at") ?? [],
+            isRead: fieldsT.paths("is_read") ?? [], readAt: fieldsT.paths("read_at") ?? [],
+            count: fieldsT.paths("count") ?? [], severity: fieldsT.paths("severity") ?? [])
+        if fields.id.isEmpty { fieldsT.fail("id", "must name where the item id is") }
+        let paging = ProviderProfile.Paging(
+            style: ProviderProfile.PagingStyle(rawValue: pagingT.string("style") ?? "none") ?? .none,
+            limitParam: pagingT.string("limit_param") ?? "", limit: pagingT.int("limit") ?? 50,
+            offsetParam: pagingT.string("offset_param") ?? "offset", pageParam: pagingT.string("page_param") ?? "page",
+            firstPage: pagingT.int("first_page") ?? 1, cursorParam: pagingT.string("cursor_param") ?? "cursor",
+            nextCursor: pagingT.string("next_cursor") ?? "", hasMore: pagingT.string("has_more") ?? "",
+            maxPages: pagingT.int("max_pages") ?? 20)
+        var markRead: ProviderProfile.MarkRead?
+        if let markT, let ep = endpoint(markT) {
+            markRead = .init(endpoint: ep, batch: markT.int("batch") ?? 0, bodyKey: markT.string("body_key") ?? "ids",
+                             doneStatuses: markT.ints("done_statuses") ?? [])
+            if markRead!.batch == 0, !ep.path.contains("{id}") {
+                markT.fail("path", "needs {id} in the path when batch = 0 (or set batch to send ids in the body)")
+            }
+        }
+        var stream: ProviderProfile.Stream?
+        if let streamT, let ep = endpoint(streamT) {
+            stream = .init(endpoint: ep, event: streamT.string("event") ?? "message",
+                           keepalive: streamT.duration("keepalive") ?? .seconds(15))
+        }
+        let defaultBase = t.string("default_base_url") ?? ""
+        let profile = ProviderProfile(
+            authHeader: t.string("auth_header") ?? "Authorization", authScheme: t.string("auth_scheme") ?? "Bearer",
+            errorMessage: t.paths("error_message") ?? [], typeParam: t.string("type_param") ?? "",
+            list: list, items: t.string("items") ?? "items", paging: paging, fields: fields,
+            severity: t.stringMap("severity") ?? [:], markRead: markRead,
+            markAllRead: endpoint(subtable("mark_all_read", ProfileSchema.markAllRead)),
+            unreadCount: endpoint(subtable("unread_count", ProfileSchema.unreadCount)),
+            unreadCountField: t.string("unread_count_field") ?? "unread_count",
+            stream: stream, defaultBaseURL: defaultBase.isEmpty ? nil : defaultBase, notes: t.strings("notes") ?? [])
+        return reader.errors.count == before ? profile : nil
+    }
+}

@@ -1,0 +1,183 @@
+import FoundationEssentials
+
+/// Speaks one source's provider API through its profile: list unread (paging as far as needed),
+/// mark read, mark all read, unread count. Pure request building and response reading over an
+/// `HTTPTransport`; no retries (the feed loop and the outbox own retry policy).
+public struct ProviderClient: Sendable {
+    public var source: SourceConfig
+    public var transport: any HTTPTransport
+    public var token: String?
+    public var timeout: Duration
+    public var now: @Sendable () -> Double
+
+    public init(source: SourceConfig, transport: any HTTPTransport, token: String?, timeout: Duration = .seconds(30),
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.source = source
+        self.transport = transport
+        self.token = token
+        self.timeout = timeout
+        self.now = now
+    }
+
+    var profile: ProviderProfile { source.profile }
+    var extractor: ItemExtractor { ItemExtractor(source: source) }
+
+    /// Every unread item the service lists now, newest first as the service orders them.
+    public func listUnread() async throws(ProviderError) -> [Item] {
+        var query = profile.list.query.merging(source.query) { _, user in user }
+        if !profile.typeParam.isEmpty, source.types.count == 1 { query[profile.typeParam] = source.types[0] }
+        let paging = profile.paging
+        if !paging.limitParam.isEmpty { query[paging.limitParam] = String(paging.limit) }
+        var all: [Item] = []
+        var seen = Set<String>()
+        var page = 0
+        var cursor: String?
+        while page < paging.maxPages {
+            var q = query
+            switch paging.style {
+            case .none: break
+            case .offset: q[paging.offsetParam] = String(page * paging.limit)
+            case .page: q[paging.pageParam] = String(paging.firstPage + page)
+            case .cursor: if let cursor { q[paging.cursorParam] = cursor }
+            }
+            let json = try await sendJSON(profile.list, id: nil, query: q, body: nil, what: "list")
+            let (items, _) = extractor.items(in: json)
+            var fresh = 0
+            for item in items where seen.insert(item.id).inserted {
+                all.append(item)
+                fresh += 1
+            }
+            page += 1
+            switch paging.style {
+            case .none:
+                return all
+            case .cursor:
+                guard let next = json[path: paging.nextCursor]?.text, !next.isEmpty, next != cursor, fresh > 0 else { return all }
+                cursor = next
+            case .offset, .page:
+                if !paging.hasMore.isEmpty {
+                    guard json[path: paging.hasMore]?.bool == true, fresh > 0 else { return all }
+                } else if items.count < paging.limit || fresh == 0 {
+                    return all
+                }
+            }
+        }
+        return all
+    }
+
+    /// Marks `ids` read on the service. Returns normally when every id is done (including "already read").
+    public func markRead(ids: [String]) async throws(ProviderError) {
+        guard let mr = profile.markRead else {
+            throw ProviderError(.unsupported, "source \"\(source.name)\": the \(source.preset) profile has no mark-read endpoint")
+        }
+        if mr.batch > 0 {
+            var start = 0
+            while start < ids.count {
+                let chunk = Array(ids[start..<min(ids.count, start + mr.batch)])
+                let body: JSONValue = .object([mr.bodyKey: .array(chunk.map { .string($0) })])
+                _ = try await send(mr.endpoint, id: nil, query: mr.endpoint.query, body: Array(body.serialized().utf8),
+                                   what: "mark-read", done: mr.doneStatuses)
+                start += mr.batch
+            }
+        } else {
+            for id in ids {
+                _ = try await send(mr.endpoint, id: id, query: mr.endpoint.query, body: nil, what: "mark-read", done: mr.doneStatuses)
+            }
+        }
+    }
+
+    public func markAllRead() async throws(ProviderError) {
+        guard let ep = profile.markAllRead else {
+            throw ProviderError(.unsupported, "source \"\(source.name)\": the \(source.preset) profile has no mark-all-read endpoint")
+        }
+        let scoped = ep.query.merging(source.query) { _, user in user }
+        _ = try await send(ep, id: nil, query: scoped, body: nil, what: "mark-all-read", done: [])
+    }
+
+    public func unreadCount() async throws(ProviderError) -> Int {
+        guard let ep = profile.unreadCount else {
+            return try await listUnread().filter { !$0.isRead }.count
+        }
+        let json = try await sendJSON(ep, id: nil, query: ep.query.merging(source.query) { _, u in u }, body: nil, what: "unread-count")
+        guard let n = json[path: profile.unreadCountField]?.int else {
+            throw ProviderError(.decode, "source \"\(source.name)\": unread-count answer has no number at \"\(profile.unreadCountField)\"")
+        }
+        return n
+    }
+
+    /// The request for `endpoint`, with auth. Exposed for the stream client and tests.
+    public func request(_ endpoint: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?) -> HTTPRequest {
+        var path = endpoint.path
+        if let id { path = path.replacingAll("{id}", with: Self.percentEncode(id)) }
+        var url = source.baseURL + path
+        if !query.isEmpty {
+            url += (url.contains("?") ? "&" : "?")
+                + query.keys.sorted().map { "\(Self.percentEncode($0))=\(Self.percentEncode(query[$0]!))" }.joined(separator: "&")
+        }
+        var headers = [HTTPHeader("Accept", "application/json")]
+        if let token, !token.isEmpty {
+            headers.append(HTTPHeader(profile.authHeader, profile.authScheme.isEmpty ? token : "\(profile.authScheme) \(token)"))
+        }
+        if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
+        return HTTPRequest(method: endpoint.method, url: url, headers: headers, body: body, timeout: timeout,
+                           security: HTTPSecurity(caFile: source.caFile))
+    }
+
+    private func sendJSON(_ ep: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?,
+                          what: String) async throws(ProviderError) -> JSONValue {
+        let response = try await send(ep, id: id, query: query, body: body, what: what, done: [])
+        do {
+            return try JSONValue.parse(response.body)
+        } catch {
+            throw ProviderError(.decode, "source \"\(source.name)\": \(what) answer is \(error.message)")
+        }
+    }
+
+    private func send(_ ep: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?, what: String,
+                      done: [Int]) async throws(ProviderError) -> HTTPResponse {
+        let request = request(ep, id: id, query: query, body: body)
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(request)
+        } catch let e as HTTPError {
+            throw ProviderError(.transport(e.code), "source \"\(source.name)\": \(what) failed: \(e.message)")
+        } catch {
+            throw ProviderError(.transport(.other), "source \"\(source.name)\": \(what) failed: \(error)")
+        }
+        if (200..<300).contains(response.status) || done.contains(response.status) { return response }
+        let detail = errorDetail(response)
+        switch response.status {
+        case 401, 403:
+            throw ProviderError(.auth, "source \"\(source.name)\": the service refused the token (\(response.status)\(detail)); fix the token, then run `belfry reload`")
+        case 429, 503:
+            let ra = response.header("Retry-After").flatMap { RetryAfterHeader.parse($0, now: now()) }
+            throw ProviderError(.rateLimited(retryAfter: ra), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
+        default:
+            throw ProviderError(.http(status: response.status), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
+        }
+    }
+
+    /// A short human reason from an error body (problem+json `detail`/`title`, `{"error":{…}}`, …).
+    func errorDetail(_ response: HTTPResponse) -> String {
+        guard let json = try? JSONValue.parse(response.body) else { return "" }
+        for path in profile.errorMessage {
+            if let text = json[path: path]?.text, !text.isEmpty { return ": " + String(text.prefix(200)) }
+        }
+        return ""
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let hex = Array("0123456789ABCDEF")
+                out += "%\(hex[Int(b >> 4)])\(hex[Int(b & 15)])"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,24 @@
+/// Why a provider call failed, in terms the feed loop acts on.
+public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// 401/403: the token was refused. Never retried in a loop.
+        case auth
+        /// 429/503 with an optional Retry-After.
+        case rateLimited(retryAfter: Duration?)
+        /// Any other non-2xx status.
+        case http(status: Int)
+        /// No response (connect, timeout, TLS, too large…).
+        case transport(HTTPError.Code)
+        /// A 2xx response we could not read.
+        case decode
+        /// The profile has no such endpoint.
+        case unsupported
+    }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    public var description: String { message }
+}

@@ -1,0 +1,91 @@
+/// How to talk to one provider's notification API: endpoints, query, paging and where each Item field
+/// lives in the JSON. Built-in presets and `preset = "custom"` are both written in this schema
+/// (see `ProfileSchema` and docs/profiles.md).
+public struct ProviderProfile: Sendable, Equatable {
+    public struct Endpoint: Sendable, Equatable {
+        public var method: String
+        /// Relative to the source's base_url; `{id}` is replaced by the item id (percent-encoded).
+        public var path: String
+        public var query: [String: String]
+        public init(method: String = "GET", path: String, query: [String: String] = [:]) {
+            self.method = method
+            self.path = path
+            self.query = query
+        }
+    }
+
+    public enum PagingStyle: String, Sendable, Equatable { case none, offset, page, cursor }
+
+    public struct Paging: Sendable, Equatable {
+        public var style: PagingStyle
+        public var limitParam: String
+        public var limit: Int
+        public var offsetParam: String
+        public var pageParam: String
+        public var firstPage: Int
+        public var cursorParam: String
+        /// Response path of the next cursor (cursor style); empty or absent ends paging.
+        public var nextCursor: String
+        /// Response path of a "more pages" flag; when empty, a short page ends paging.
+        public var hasMore: String
+        public var maxPages: Int
+    }
+
+    public struct Fields: Sendable, Equatable {
+        public var id: [String]
+        public var type: [String]
+        public var title: [String]
+        public var body: [String]
+        public var link: [String]
+        public var createdAt: [String]
+        public var updatedAt: [String]
+        /// A boolean read flag, or…
+        public var isRead: [String]
+        /// …a timestamp that is null or absent while unread.
+        public var readAt: [String]
+        public var count: [String]
+        public var severity: [String]
+    }
+
+    public struct MarkRead: Sendable, Equatable {
+        public var endpoint: Endpoint
+        /// 0: one request per item with `{id}` in the path; N > 0: up to N ids per request, sent as
+        /// `{"<bodyKey>": [ids…]}`.
+        public var batch: Int
+        public var bodyKey: String
+        /// Statuses that mean "already done" (visual-layer answers 404 for an already read item).
+        public var doneStatuses: [Int]
+    }
+
+    public struct Stream: Sendable, Equatable {
+        public var endpoint: Endpoint
+        /// The SSE event type that carries one item as JSON.
+        public var event: String
+        public var keepalive: Duration
+    }
+
+    public var authHeader: String
+    /// The value sent is "<scheme> <token>"; an empty scheme sends the token alone.
+    public var authScheme: String
+    /// Response paths tried, in order, for a human error message (`detail`, `error.message`, …).
+    public var errorMessage: [String]
+    /// When a source filters exactly one type, it is sent as this query parameter (empty: never).
+    public var typeParam: String
+    public var list: Endpoint
+    /// Response path of the items array.
+    public var items: String
+    public var paging: Paging
+    public var fields: Fields
+    /// Provider severity value → urgency name.
+    public var severity: [String: String]
+    public var markRead: MarkRead?
+    public var markAllRead: Endpoint?
+    public var unreadCount: Endpoint?
+    /// Response path of the number in the unread-count answer.
+    public var unreadCountField: String
+    public var stream: Stream?
+    /// Used when the source sets no base_url.
+    public var defaultBaseURL: String?
+    /// Shown by `belfry check` (e.g. aira's "read state syncs only with a JWT").
+    public var notes: [String]
+}

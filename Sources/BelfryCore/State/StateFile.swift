@@ -1,0 +1,132 @@
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The JSON state file: read at start, written atomically (temp file, fsync, rename, fsync of the
+/// folder), guarded by an exclusive lock file so two agents never share one state.
+public final class StateFile: @unchecked Sendable {
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    public let path: String
+    private var lockFD: Int32 = -1
+
+    /// `$XDG_STATE_HOME/belfry/state.json`, else `~/.local/state/belfry/state.json`.
+    public static func defaultPath(environment: [String: String]) -> String {
+        if let x = environment["XDG_STATE_HOME"], x.hasPrefix("/") { return x + "/belfry/state.json" }
+        return (environment["HOME"] ?? "") + "/.local/state/belfry/state.json"
+    }
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    deinit { unlock() }
+
+    var folder: String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Creates the folder (0700) and takes the lock; a second agent gets a message naming the holder.
+    public func lock() throws(Failure) {
+        try Self.makeFolders(folder)
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure(message: "cannot open \(lockPath): \(Self.errnoText())") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buf = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buf, 31, 0)
+            let holder = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingWhitespace() : "?"
+            close(fd)
+            throw Failure(message: "another belfry agent (pid \(holder)) is already running with the state file \(path); stop it first (systemctl --user stop belfry)")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+        lockFD = fd
+    }
+
+    public func unlock() {
+        if lockFD >= 0 {
+            close(lockFD)
+            lockFD = -1
+        }
+    }
+
+    /// The saved state; a missing file is a fresh state. A file that does not parse (or is from a newer
+    /// version) is moved aside and reported through `warning`, and a fresh state is returned.
+    public func load(warning: (String) -> Void) -> PersistedState {
+        guard let data = FileManager.default.contents(atPath: path) else { return PersistedState() }
+        do {
+            let state = try JSONDecoder().decode(PersistedState.self, from: data)
+            guard state.version <= PersistedState.currentVersion else {
+                throw Failure(message: "version \(state.version) is newer than this belfry understands")
+            }
+            return state
+        } catch {
+            let aside = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
+            rename(path, aside)
+            warning("the state file \(path) could not be read (\(error)); moved it to \(aside) and started afresh (the backlog will be summarised, not popped)")
+            return PersistedState()
+        }
+    }
+
+    /// Writes atomically: a crash at any moment leaves either the old or the new file, both parseable.
+    public func save(_ state: PersistedState) throws(Failure) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(state) } catch { throw Failure(message: "cannot encode the state: \(error)") }
+        try Self.makeFolders(folder)
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure(message: "cannot write \(tmp): \(Self.errnoText())") }
+        var ok = data.withUnsafeBytes { raw -> Bool in
+            var off = 0
+            while off < raw.count {
+                let n = write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                off += n
+            }
+            return true
+        }
+        var err = ok ? "" : Self.errnoText()
+        if ok, fsync(fd) != 0 { ok = false; err = Self.errnoText() }
+        close(fd)
+        guard ok else {
+            unlink(tmp)
+            throw Failure(message: "cannot write \(tmp): \(err)")
+        }
+        guard rename(tmp, path) == 0 else {
+            let e = Self.errnoText()
+            unlink(tmp)
+            throw Failure(message: "cannot replace \(path): \(e)")
+        }
+        let dfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    static func makeFolders(_ folder: String) throws(Failure) {
+        var current = ""
+        for part in folder.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o700) != 0, errno != EEXIST {
+                throw Failure(message: "cannot create \(current): \(errnoText())")
+            }
+        }
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}
