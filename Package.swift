@@ -42,6 +42,7 @@ let package = Package(
                 "BelfryCore", "BelfryHTTP", "BelfryDBus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -1,0 +1,101 @@
+import BelfryCore
+
+extension Agent {
+    /// One signal from the notification server about our popups.
+    public func handle(_ event: DesktopEvent) async {
+        switch event {
+        case .activationToken(let id, let token):
+            if popups[id] != nil { activationTokens[id] = token }
+        case .actionInvoked(let id, let key):
+            guard let popup = popups[id] else { return }
+            let token = activationTokens.removeValue(forKey: id)
+            switch key {
+            case "default", "open":
+                if let link = popup.link { open(link, activationToken: token) }
+                if config.desktop.markReadOn.contains("open") { await markRead(keys: popup.keys) }
+            case "mark-read":
+                if config.desktop.markReadOn.contains("mark-read") { await markRead(keys: popup.keys) }
+                forget(popup: id)
+                try? await sink.close(id: id)
+            default:
+                logger.debug("ignoring unknown action \(key) on popup \(id)")
+            }
+        case .closed(let id, let reason):
+            guard let popup = popups[id] else { return }
+            // Only an explicit dismissal counts; servers report "expired" for many other things.
+            if reason == 2, config.desktop.markReadOn.contains("dismiss") { await markRead(keys: popup.keys) }
+            forget(popup: id)
+        case .serverAppeared:
+            logger.info("a notification server appeared")
+            popups.removeAll()
+            popupByKey.removeAll()
+            summaryBySource.removeAll()
+            activationTokens.removeAll()
+            serverInfo = nil
+            await refreshServer()
+            await showWaiting()
+        case .serverVanished:
+            logger.notice("the notification server left the bus; popups will wait for one")
+            serverInfo = nil
+        }
+    }
+
+    func forget(popup id: UInt32) {
+        guard let popup = popups.removeValue(forKey: id) else { return }
+        activationTokens.removeValue(forKey: id)
+        for key in popup.keys where popupByKey[key] == id { popupByKey.removeValue(forKey: key) }
+        if summaryBySource[popup.source] == id { summaryBySource.removeValue(forKey: popup.source) }
+    }
+
+    /// Opens a deep link with the configured opener (argv, never a shell), only http and https.
+    func open(_ link: String, activationToken: String?) {
+        let lower = link.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
+            logger.warning("refusing to open a link that is not http(s)")
+            return
+        }
+        var env: [String: String] = [:]
+        if let activationToken {
+            env["XDG_ACTIVATION_TOKEN"] = activationToken
+            env["DESKTOP_STARTUP_ID"] = activationToken
+        }
+        do {
+            try Spawn.detached(config.desktop.opener + [link], extraEnv: env)
+        } catch {
+            logger.error("cannot open the link: \(error.message)")
+        }
+    }
+
+    /// The user read these items (`SOURCE:ID`): recorded now, delivered to the service by the outbox.
+    @discardableResult
+    public func markRead(keys: [String]) async -> [String] {
+        var bySource: [String: [String]] = [:]
+        for key in keys {
+            guard let (s, id) = Item.splitKey(key), sources[s] != nil else { continue }
+            bySource[s, default: []].append(id)
+        }
+        var changed: [String] = []
+        for (s, ids) in bySource.sorted(by: { $0.key < $1.key }) {
+            changed += inbox.markRead(source: sources[s]!, ids: ids, now: now())
+        }
+        for key in changed where popupByKey[key] != nil { await closePopup(forKey: key) }
+        outboxWake.fire()
+        stateChanged()
+        publish()
+        return changed
+    }
+
+    /// Marks all of one source (or every source) read.
+    public func markAllRead(source name: String?) async -> Int {
+        var n = 0
+        for s in sources.values.sorted(by: { $0.name < $1.name }) where name == nil || name == s.name {
+            let keys = inbox.markAllRead(source: s, now: now())
+            n += keys.count
+            for key in keys { await closePopup(forKey: key) }
+        }
+        outboxWake.fire()
+        stateChanged()
+        publish()
+        return n
+    }
+}

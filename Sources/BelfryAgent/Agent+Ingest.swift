@@ -1,0 +1,128 @@
+import BelfryCore
+
+extension Agent {
+    /// Records what a feed reported and shows what is new. `complete`: a full unread listing (poll);
+    /// false for a streamed item.
+    public func ingest(_ items: [Item], source name: String, complete: Bool) async {
+        guard let source = sources[name] else { return }
+        let outcome = inbox.ingest(items, from: source, complete: complete, now: now(), maxAge: config.desktop.maxAge)
+        if outcome.silent > 0 { logger.debug("\(name): \(outcome.silent) item(s) recorded without a popup") }
+        await present(outcome, source: source)
+        stateChanged()
+        if !outcome.isEmpty { publish() }
+    }
+
+    func present(_ outcome: Inbox.Outcome, source: SourceConfig) async {
+        for key in outcome.readElsewhere { await closePopup(forKey: key) }
+        var fresh = outcome.fresh
+        if !outcome.backlog.isEmpty {
+            switch config.desktop.firstRun {
+            case .summary:
+                logger.info("\(source.name): first start, \(outcome.backlog.count) unread item(s) summarised")
+                await showSummary(source: source, keys: outcome.backlog.map(\.key), backlog: true)
+            case .all: fresh = outcome.backlog + fresh
+            case .none: logger.info("\(source.name): first start, \(outcome.backlog.count) unread item(s) recorded silently")
+            }
+        }
+        var folded: [String] = []
+        let paused = isPaused
+        for item in outcome.updated {
+            if paused { held.append(item); continue }
+            await show(item, replacing: popupByKey[item.key] ?? 0)
+        }
+        for item in fresh {
+            lastItemKey = item.key
+            if paused {
+                held.append(item)
+            } else if limiter.allow(now: now()) {
+                await show(item, replacing: 0)
+            } else {
+                folded.append(item.key)
+            }
+        }
+        if !folded.isEmpty {
+            logger.info("\(source.name): burst of \(folded.count) more item(s) folded into a summary")
+            await showSummary(source: source, keys: folded, backlog: false)
+        }
+    }
+
+    func show(_ item: Item, replacing: UInt32) async {
+        let n = composer.popup(for: item, source: sources[item.source], replacing: replacing)
+        guard let id = await deliver(n, orWait: .item(item)) else { return }
+        popups[id] = Popup(source: item.source, keys: [item.key], link: item.link, isSummary: false)
+        popupByKey[item.key] = id
+    }
+
+    func showSummary(source: SourceConfig, keys: [String], backlog: Bool) async {
+        guard !keys.isEmpty else { return }
+        var all = keys
+        let previous = summaryBySource[source.name]
+        if let previous, let old = popups[previous], !backlog { all = old.keys + keys }
+        let n = composer.summary(count: all.count, source: source, backlog: backlog, replacing: previous ?? 0)
+        guard let id = await deliver(n, orWait: .summary(source: source.name, keys: keys, backlog: backlog)) else { return }
+        popups[id] = Popup(source: source.name, keys: all, link: source.webURL, isSummary: true)
+        summaryBySource[source.name] = id
+    }
+
+    /// Sends a popup; with no notification server (yet) it waits in a bounded queue instead.
+    func deliver(_ n: DesktopNotification, orWait w: Waiting) async -> UInt32? {
+        if serverInfo == nil { await refreshServer() }
+        if serverInfo != nil {
+            do {
+                return try await sink.notify(n)
+            } catch let e as DesktopError {
+                logger.warning("cannot show a popup: \(e.message); it will be shown when a notification server is there")
+                serverInfo = nil
+            } catch {
+                logger.warning("cannot show a popup: \(error)")
+                serverInfo = nil
+            }
+        }
+        if waiting.count < 500 { waiting.append(w) }
+        return nil
+    }
+
+    /// Asks the server what it can do; nil when there is none.
+    public func refreshServer() async {
+        do {
+            let info = try await sink.serverInfo()
+            if serverInfo == nil { logger.info("notification server: \(info.name) \(info.version), capabilities \(info.capabilities.sorted())") }
+            serverInfo = info
+            composer.capabilities = info.capabilities
+        } catch {
+            if serverInfo != nil || waiting.isEmpty { logger.notice("no notification server on the bus yet; popups will wait for one") }
+            serverInfo = nil
+        }
+    }
+
+    /// Shows what waited for a server, folding many into one summary per source.
+    func showWaiting() async {
+        guard serverInfo != nil, !waiting.isEmpty else { return }
+        let queued = waiting
+        waiting.removeAll()
+        var items: [String: [Item]] = [:]
+        var summaries: [(String, [String], Bool)] = []
+        for w in queued {
+            switch w {
+            case .item(let item):
+                if inbox.unread[item.source]?[item.id] != nil { items[item.source, default: []].append(item) }
+            case .summary(let s, let keys, let backlog): summaries.append((s, keys, backlog))
+            }
+        }
+        for (s, keys, backlog) in summaries { if let src = sources[s] { await showSummary(source: src, keys: keys, backlog: backlog) } }
+        for (s, list) in items.sorted(by: { $0.key < $1.key }) {
+            guard let src = sources[s] else { continue }
+            if list.count > config.desktop.burstLimit {
+                await showSummary(source: src, keys: list.map(\.key), backlog: false)
+            } else {
+                for item in list { await show(item, replacing: 0) }
+            }
+        }
+    }
+
+    func closePopup(forKey key: String) async {
+        guard let id = popupByKey.removeValue(forKey: key) else { return }
+        popups.removeValue(forKey: id)
+        try? await sink.close(id: id)
+    }
+}

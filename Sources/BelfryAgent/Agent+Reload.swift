@@ -1,0 +1,36 @@
+import BelfryCore
+
+extension Agent {
+    /// Applies a re-read config without dropping state: sources are replaced, tokens re-read, state of
+    /// removed sources forgotten, popups of kept sources left alone.
+    public func apply(_ newConfig: BelfryConfig) {
+        config = newConfig
+        sources.removeAll()
+        tokens.removeAll()
+        authWarned.removeAll()
+        var wakes: [String: Wakeup] = [:]
+        var newHealth: [String: SourceHealth] = [:]
+        for s in newConfig.sources where s.enabled {
+            sources[s.name] = s
+            wakes[s.name] = feedWakes[s.name] ?? Wakeup()
+            newHealth[s.name] = health[s.name] ?? SourceHealth()
+        }
+        feedWakes = wakes
+        health = newHealth
+        composer.desktop = newConfig.desktop
+        limiter = BurstLimiter(limit: newConfig.desktop.burstLimit, window: newConfig.desktop.burstWindow)
+        inbox.maxSeen = newConfig.agent.maxSeen
+        inbox.forgetSources(except: Set(sources.keys))
+        stateChanged()
+        publish()
+    }
+}
+
+extension Agent {
+    /// Set by the runner: what `reload` on the control socket does (same as SIGHUP).
+    public func setReloadHandler(_ handler: @escaping @Sendable () async -> Void) { reloadHandler = handler }
+
+    public func reload() async {
+        if let reloadHandler { await reloadHandler() }
+    }
+}

@@ -1,0 +1,171 @@
+import BelfryCore
+import FoundationEssentials
+import Logging
+
+/// The agent's single source of truth: dedup state, open popups, pending user actions, health.
+/// Feeds, the desktop event pump, the outbox and the control socket all talk to it.
+public actor Agent {
+    public struct SourceHealth: Sendable, Equatable {
+        public var state: String = "starting"   // starting | ok | error | auth-failed | disabled
+        public var transport: String = "poll"   // poll | stream
+        public var lastSuccess: Double?
+        public var lastError: String?
+    }
+
+    struct Popup {
+        var source: String
+        /// The item keys this popup stands for (one, or many for a summary).
+        var keys: [String]
+        var link: String?
+        var isSummary: Bool
+    }
+
+    enum Waiting {
+        case item(Item)
+        case summary(source: String, keys: [String], backlog: Bool)
+    }
+
+    let logger: Logger
+    let environment: [String: String]
+    let now: @Sendable () -> Double
+    let stateFile: StateFile?
+    let sink: any DesktopSink
+    let transport: any HTTPTransport
+    public internal(set) var config: BelfryConfig
+    var sources: [String: SourceConfig] = [:]
+    var tokens: [String: String?] = [:]
+    var inbox: Inbox
+    var composer: PopupComposer
+    var serverInfo: NotificationServerInfo?
+    var limiter: BurstLimiter
+    var popups: [UInt32: Popup] = [:]
+    var popupByKey: [String: UInt32] = [:]
+    var summaryBySource: [String: UInt32] = [:]
+    var activationTokens: [UInt32: String] = [:]
+    var waiting: [Waiting] = []
+    var health: [String: SourceHealth] = [:]
+    var authWarned: Set<String> = []
+    var pausedUntil: Double?
+    var held: [Item] = []
+    let outboxWake = Wakeup()
+    let flushWake = Wakeup()
+    var feedWakes: [String: Wakeup] = [:]
+    var subscribers: [Int: AsyncStream<JSONValue>.Continuation] = [:]
+    var nextSubscriber = 0
+    var lastItemKey: String?
+    var reloadHandler: (@Sendable () async -> Void)?
+
+    public init(config: BelfryConfig, sink: any DesktopSink, transport: any HTTPTransport, stateFile: StateFile?,
+                state: PersistedState, environment: [String: String], logger: Logger,
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.config = config
+        self.sink = sink
+        self.transport = transport
+        self.stateFile = stateFile
+        self.environment = environment
+        self.logger = logger
+        self.now = now
+        self.inbox = Inbox(state: state, maxSeen: config.agent.maxSeen)
+        self.composer = PopupComposer(desktop: config.desktop, capabilities: [])
+        self.limiter = BurstLimiter(limit: config.desktop.burstLimit, window: config.desktop.burstWindow)
+        for s in config.sources where s.enabled {
+            sources[s.name] = s
+            feedWakes[s.name] = Wakeup()
+            health[s.name] = SourceHealth()
+        }
+        inbox.forgetSources(except: Set(sources.keys))
+    }
+
+    // MARK: sources and tokens
+
+    public var enabledSources: [SourceConfig] { config.sources.filter { $0.enabled } }
+
+    func source(_ name: String) -> SourceConfig? { sources[name] }
+
+    /// The provider client of a source with its current token; loads the token on first use.
+    public func client(for name: String) throws(TokenLoader.Failure) -> ProviderClient {
+        guard let s = sources[name] else { throw TokenLoader.Failure(message: "no source named \"\(name)\"") }
+        let token: String?
+        if let cached = tokens[name] {
+            token = cached
+        } else {
+            token = try TokenLoader.load(s.token, source: name, environment: environment,
+                                         warn: { [logger] in logger.warning("\($0)") })
+            tokens[name] = token
+        }
+        return ProviderClient(source: s, transport: transport, token: token, now: now)
+    }
+
+    /// Forgets a cached token so the next call reads it again (after a refusal, on reload).
+    public func dropToken(_ name: String) { tokens.removeValue(forKey: name) }
+
+    public func wake(for name: String) -> Wakeup? { feedWakes[name] }
+
+    // MARK: health
+
+    func setHealth(_ name: String, _ update: (inout SourceHealth) -> Void) {
+        var h = health[name] ?? SourceHealth()
+        let before = h
+        update(&h)
+        health[name] = h
+        if h.state != before.state { publish() }
+    }
+
+    public func feedSucceeded(_ name: String, transport: String) {
+        authWarned.remove(name)
+        setHealth(name) {
+            $0.state = "ok"
+            $0.transport = transport
+            $0.lastSuccess = now()
+            $0.lastError = nil
+        }
+    }
+
+    public func feedFailed(_ name: String, _ error: String) {
+        logger.warning("\(error)")
+        setHealth(name) {
+            $0.state = "error"
+            $0.lastError = error
+        }
+    }
+
+    /// A refused token: one log line and one popup naming the source, then silence until it works again.
+    public func authFailed(_ name: String, _ message: String) async {
+        setHealth(name) {
+            $0.state = "auth-failed"
+            $0.lastError = message
+        }
+        dropToken(name)
+        guard authWarned.insert(name).inserted else { return }
+        logger.error("\(message)")
+        let n = DesktopNotification(appName: config.desktop.appName, appIcon: config.desktop.icon,
+                                    summary: "Belfry: \(name) refused its token", body: PopupComposer.clean(message, max: 300),
+                                    hints: NotificationHints(urgency: 2, category: "network.error"),
+                                    expireTimeout: config.desktop.expireTimeout)
+        _ = try? await sink.notify(n)
+    }
+
+    // MARK: persistence
+
+    /// Writes the state file if anything changed. A failing disk is logged and retried on the next flush.
+    public func flush() {
+        guard inbox.dirty, let stateFile else { return }
+        do {
+            try stateFile.save(inbox.state)
+            inbox.markClean()
+        } catch {
+            logger.warning("cannot save state (will retry): \(error.message)")
+        }
+    }
+
+    func stateChanged() {
+        if inbox.dirty { flushWake.fire() }
+    }
+
+    public func waitForFlushRequest(timeout: Duration) async {
+        await flushWake.wait(timeout: timeout)
+    }
+
+    /// For tests and `status`.
+    public var persisted: PersistedState { inbox.state }
+}

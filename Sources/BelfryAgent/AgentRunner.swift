@@ -1,0 +1,78 @@
+import BelfryCore
+import FoundationEssentials
+import Logging
+import ServiceLifecycle
+
+/// Builds the agent from a config and runs it until SIGTERM/SIGINT: feeds, the desktop event pump,
+/// the outbox, the state flusher and systemd notification, as one ServiceGroup shut down in order.
+public struct AgentRunner {
+    public var config: BelfryConfig
+    public var configPath: String
+    public var sink: any DesktopSink
+    public var transport: any HTTPTransport
+    public var environment: [String: String]
+    public var logger: Logger
+    /// Extra long-running parts (the control socket) started with the agent.
+    public var extraServices: [@Sendable (Agent) -> any Service] = []
+
+    public init(config: BelfryConfig, configPath: String, sink: any DesktopSink, transport: any HTTPTransport,
+                environment: [String: String], logger: Logger) {
+        self.config = config
+        self.configPath = configPath
+        self.sink = sink
+        self.transport = transport
+        self.environment = environment
+        self.logger = logger
+    }
+
+    public var statePath: String {
+        config.agent.stateFile.isEmpty ? StateFile.defaultPath(environment: environment)
+            : TokenLoader.expandHome(config.agent.stateFile, environment: environment)
+    }
+
+    /// Takes the state lock (refusing a second agent), then runs until a shutdown signal.
+    public func run() async throws {
+        for w in config.warnings { logger.warning("\(w)") }
+        let stateFile = StateFile(path: statePath)
+        try stateFile.lock()
+        defer { stateFile.unlock() }
+        let state = stateFile.load(warning: { logger.warning("\($0)") })
+        let agent = Agent(config: config, sink: sink, transport: transport, stateFile: stateFile, state: state,
+                          environment: environment, logger: logger)
+        let (reloads, reloadContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let notifier = SystemdNotifier(environment: environment)
+        let path = configPath
+        let log = logger
+        let reload: @Sendable () async -> Void = {
+            notifier.send("RELOADING=1", "MONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
+            do {
+                let fresh = try ConfigLoader.load(path: path)
+                await agent.apply(fresh)
+                reloadContinuation.yield()
+                log.info("config reloaded from \(path)")
+            } catch {
+                log.error("reload refused, keeping the running config:\n\(error)")
+            }
+            notifier.send("READY=1")
+        }
+        await agent.setReloadHandler(reload)
+        var services: [any Service] = [
+            StateFlusher(agent: agent, debounce: .milliseconds(200)),
+            DesktopEventPump(agent: agent, events: sink.events),
+            OutboxService(agent: agent, now: { Date().timeIntervalSince1970 }),
+            FeedSupervisor(agent: agent, reloads: reloads, environment: environment),
+            ReloadSignalService(reload: reload),
+        ]
+        services += extraServices.map { $0(agent) }
+        services.append(SystemdService(agent: agent, notifier: notifier,
+                                       watchdog: SystemdNotifier.watchdogInterval(environment: environment)))
+        logger.info("belfry agent started: \(config.sources.filter(\.enabled).count) source(s), state \(statePath)")
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        await agent.flush()
+        logger.info("belfry agent stopped")
+    }
+}

@@ -1,0 +1,51 @@
+import BelfryCore
+import Logging
+import ServiceLifecycle
+
+/// Pumps notification-server signals into the agent.
+struct DesktopEventPump: Service {
+    let agent: Agent
+    let events: AsyncStream<DesktopEvent>
+
+    func run() async throws {
+        await agent.refreshServer()
+        await cancelWhenGracefulShutdown {
+            for await event in events {
+                await agent.handle(event)
+            }
+        }
+    }
+}
+
+/// Delivers persisted mark-read actions until they land.
+struct OutboxService: Service {
+    let agent: Agent
+    let now: @Sendable () -> Double
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let next = await agent.deliverDueActions()
+                let wait = next.map { max(0.05, $0 - now()) } ?? 3600
+                await agent.waitForOutbox(timeout: .milliseconds(Int64(wait * 1000)))
+            }
+        }
+    }
+}
+
+/// Writes the state file shortly after changes (coalescing bursts) and once more at shutdown.
+struct StateFlusher: Service {
+    let agent: Agent
+    let debounce: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await agent.waitForFlushRequest(timeout: .seconds(3600))
+                try? await Task.sleep(for: debounce)
+                await agent.flush()
+            }
+        }
+        await agent.flush()
+    }
+}
