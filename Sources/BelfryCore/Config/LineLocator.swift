@@ -20,6 +20,7 @@ struct LineLocator {
             if l.hasPrefix("[") {
                 let isArray = l.hasPrefix("[[")
                 let name = l.drop(while: { $0 == "[" }).prefix(while: { $0 != "]" }).trimmingWhitespace()
+                if table.isEmpty, let key, name == key || name.hasPrefix(key + ".") { return n + 1 }
                 if table.count >= 1, name == table[0], isArray { parentIndex += 1 }
                 if isArray, name == header { arrayCount += 1 }
                 if name == header {

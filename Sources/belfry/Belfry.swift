@@ -1,0 +1,30 @@
+import ArgumentParser
+import BelfryCore
+
+@main
+struct Belfry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "belfry",
+        abstract: "Brings web services' notification feeds to the Linux desktop.",
+        discussion: """
+            `belfry run` is the agent (started by the systemd user unit). The other verbs talk to a \
+            running agent over its control socket. Exit codes: 0 success, 1 runtime failure, 2 usage or \
+            config error, 3 agent not running.
+            """,
+        version: BelfryVersion.string,
+        subcommands: [ConfigExample.self])
+}
+
+enum BelfryVersion {
+    static let string = "0.1.0"
+}
+
+/// `--config PATH`, shared by the verbs that read the config.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/belfry/config.toml).")
+    var config: String?
+
+    func path(environment: [String: String]) -> String {
+        config ?? ConfigLoader.defaultPath(environment: environment)
+    }
+}

@@ -1,0 +1,42 @@
+import BelfryCore
+import Glibc
+import Logging
+
+enum Environment {
+    static var current: [String: String] {
+        var env: [String: String] = [:]
+        var e = environ
+        while let entry = e.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            e += 1
+        }
+        return env
+    }
+}
+
+func printError(_ text: String) {
+    var bytes = Array((text + "\n").utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        if n <= 0 { return }
+        bytes = bytes.dropFirst(n)
+    }
+}
+
+enum LogSetup {
+    /// Logs to stderr (the journal under systemd), at the config's level.
+    static func makeLogger(level: String) -> Logger {
+        let lvl = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = lvl
+            return h
+        }
+        var logger = Logger(label: "belfry")
+        logger.logLevel = lvl
+        return logger
+    }
+}
+
+

@@ -1,0 +1,117 @@
+import Testing
+@testable import BelfryCore
+
+@Suite struct InboxTests {
+    let src: SourceConfig
+    init() throws { src = try source(preset: "jaot", extra: "exclude_types = [\"system\"]") }
+
+    func item(_ id: String, read: Bool = false, type: String = "t", created: Double? = 1000, count: Int? = nil) -> Item {
+        Item(source: "work", id: id, type: type, title: id, createdAt: created, isRead: read, count: count)
+    }
+
+    @Test func firstListingIsBacklogThenOnlyNewItemsAreFresh() {
+        var inbox = Inbox(state: PersistedState())
+        let first = inbox.ingest([item("b"), item("a")], from: src, complete: true, now: 1000, maxAge: .seconds(3600))
+        #expect(first.backlog.map(\.id) == ["a", "b"])
+        #expect(first.fresh.isEmpty)
+        #expect(inbox.isInitialized("work"))
+        let second = inbox.ingest([item("c"), item("b"), item("a")], from: src, complete: true, now: 1001, maxAge: .seconds(3600))
+        #expect(second.fresh.map(\.id) == ["c"])
+        #expect(second.backlog.isEmpty)
+        let third = inbox.ingest([item("c"), item("b"), item("a")], from: src, complete: true, now: 1002, maxAge: .seconds(3600))
+        #expect(third.isEmpty)
+    }
+
+    @Test func nothingNewMeansNoStateWrite() {
+        var inbox = Inbox(state: PersistedState())
+        _ = inbox.ingest([item("a")], from: src, complete: true, now: 1000, maxAge: .seconds(3600))
+        inbox.markClean()
+        _ = inbox.ingest([item("a")], from: src, complete: true, now: 1060, maxAge: .seconds(3600))
+        #expect(!inbox.dirty)
+    }
+
+    @Test func readItemsFilteredTypesAndOldItemsDoNotPop() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        let o = inbox.ingest([item("r", read: true), item("s", type: "system"), item("old", created: 10), item("new", created: 99_000)],
+                             from: src, complete: true, now: 100_000, maxAge: .seconds(3600))
+        #expect(o.fresh.map(\.id) == ["new"])
+        #expect(o.silent == 3)
+        #expect(inbox.state.sources["work"]?.seen.count == 4)
+    }
+
+    @Test func readElsewhereClosesAndUnreadAgainNeverRepops() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        _ = inbox.ingest([item("a"), item("b")], from: src, complete: true, now: 1000, maxAge: .seconds(3600))
+        let o = inbox.ingest([item("a", read: true)], from: src, complete: true, now: 1001, maxAge: .seconds(3600))
+        #expect(Set(o.readElsewhere) == ["work:a", "work:b"])
+        let again = inbox.ingest([item("a"), item("b")], from: src, complete: true, now: 1002, maxAge: .seconds(3600))
+        #expect(again.fresh.isEmpty)
+    }
+
+    @Test func coalescingCountGrowthIsAnUpdateNotANewItem() throws {
+        let tr = try source(preset: "taskrunner", base: "http://localhost:9477")
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        #expect(inbox.ingest([item("x", count: 1)], from: tr, complete: true, now: 1000, maxAge: .seconds(3600)).fresh.count == 1)
+        let o = inbox.ingest([item("x", count: 3)], from: tr, complete: true, now: 1001, maxAge: .seconds(3600))
+        #expect(o.fresh.isEmpty)
+        #expect(o.updated.map(\.count) == [3])
+        #expect(inbox.ingest([item("x", count: 3)], from: tr, complete: true, now: 1002, maxAge: .seconds(3600)).isEmpty)
+    }
+
+    @Test func streamedItemsAreNotACompleteListing() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        _ = inbox.ingest([item("a")], from: src, complete: true, now: 1000, maxAge: .seconds(3600))
+        let o = inbox.ingest([item("b")], from: src, complete: false, now: 1001, maxAge: .seconds(3600))
+        #expect(o.fresh.map(\.id) == ["b"])
+        #expect(o.readElsewhere.isEmpty)
+        #expect(inbox.unread["work"]?.count == 2)
+        #expect(inbox.ingest([item("b"), item("a")], from: src, complete: true, now: 1002, maxAge: .seconds(3600)).isEmpty)
+    }
+
+    @Test func markReadRecordsLocallyAndQueuesTheServiceCall() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        _ = inbox.ingest([item("a"), item("b")], from: src, complete: true, now: 1000, maxAge: .seconds(3600))
+        let changed = inbox.markRead(source: src, ids: ["a"], now: 1001)
+        #expect(changed == ["work:a"])
+        #expect(inbox.unread["work"]?.keys.sorted() == ["b"])
+        #expect(inbox.state.outbox.count == 1)
+        let action = inbox.state.outbox[0]
+        #expect(action.kind == .markRead && action.ids == ["a"])
+        inbox.actionFailed(action.id, error: "503", retryAt: 2000)
+        #expect(inbox.dueActions(now: 1500).isEmpty)
+        #expect(inbox.dueActions(now: 2000).count == 1)
+        inbox.actionLanded(action.id)
+        #expect(inbox.state.outbox.isEmpty)
+        // The service still lists it unread (e.g. aira with an API key): it never pops or counts again.
+        let o = inbox.ingest([item("a"), item("b")], from: src, complete: true, now: 1003, maxAge: .seconds(3600))
+        #expect(o.isEmpty)
+        #expect(inbox.unread["work"]?.count == 1)
+    }
+
+    @Test func markAllUsesTheMarkAllEndpoint() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        _ = inbox.ingest([item("a"), item("b")], from: src, complete: true, now: 1000, maxAge: .seconds(3600))
+        #expect(inbox.markAllRead(source: src, now: 1001).sorted() == ["work:a", "work:b"])
+        #expect(inbox.state.outbox.map(\.kind) == [.markAllRead])
+        #expect(inbox.unread["work"]?.isEmpty == true)
+    }
+
+    @Test func evictionKeepsTheNewestAndWhatIsStillListed() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]), maxSeen: 100)
+        for i in 0..<150 {
+            _ = inbox.ingest([item("n\(i)", read: true)], from: src, complete: false, now: Double(i), maxAge: .seconds(3600))
+        }
+        _ = inbox.ingest([item("keep")], from: src, complete: true, now: 200, maxAge: .seconds(3600))
+        let seen = inbox.state.sources["work"]!.seen
+        #expect(seen.count == 100)
+        #expect(seen["keep"] != nil)
+        #expect(seen["n149"] != nil)
+        #expect(seen["n0"] == nil)
+    }
+
+    @Test func burstLimiterSlidesItsWindow() {
+        var b = BurstLimiter(limit: 2, window: .seconds(10))
+        let results = [0, 1, 2, 10.5].map { b.allow(now: $0) }
+        #expect(results == [true, true, false, true])
+    }
+}

@@ -1,0 +1,51 @@
+import Testing
+@testable import BelfryCore
+
+@Suite struct PopupComposerTests {
+    let src: SourceConfig
+    let desktop: DesktopSettings
+    init() throws {
+        src = try source(preset: "jaot")
+        desktop = try config("").desktop
+    }
+
+    let item = Item(source: "work", id: "1", type: "t", title: "Build <b>failed</b>\u{7}", body: "a & b\u{1b}[31m",
+                    link: "https://app.example.com/x", urgency: .critical)
+
+    @Test func escapesMarkupOnlyWhereTheServerRendersIt() {
+        let withMarkup = PopupComposer(desktop: desktop, capabilities: ["actions", "body", "body-markup"]).popup(for: item, source: src)
+        #expect(withMarkup.body == "a &amp; b[31m")
+        #expect(withMarkup.summary == "Build <b>failed</b>")
+        let plain = PopupComposer(desktop: desktop, capabilities: ["actions", "body"]).popup(for: item, source: src)
+        #expect(plain.body == "a & b[31m")
+    }
+
+    @Test func actionsWhereSupportedElseTheLinkGoesInTheBody() {
+        let a = PopupComposer(desktop: desktop, capabilities: ["actions"]).popup(for: item, source: src)
+        #expect(a.actions.map(\.key) == ["default", "open", "mark-read"])
+        #expect(a.hints.urgency == 2)
+        #expect(a.hints.desktopEntry == "belfry")
+        let none = PopupComposer(desktop: desktop, capabilities: ["body"]).popup(for: item, source: src)
+        #expect(none.actions.isEmpty)
+        #expect(none.body.hasSuffix("\nhttps://app.example.com/x"))
+        let links = PopupComposer(desktop: desktop, capabilities: ["body", "body-markup", "body-hyperlinks"]).popup(for: item, source: src)
+        #expect(links.body.hasSuffix("<a href=\"https://app.example.com/x\">https://app.example.com/x</a>"))
+    }
+
+    @Test func capsLengthsWithAnEllipsis() {
+        let long = PopupComposer.clean(String(repeating: "x", count: 500), max: 120)
+        #expect(long.count == 121)
+        #expect(long.hasSuffix("…"))
+    }
+
+    @Test func countAndSummary() {
+        var c = item
+        c.count = 4
+        let p = PopupComposer(desktop: desktop, capabilities: []).popup(for: c, source: src, replacing: 9)
+        #expect(p.body.hasPrefix("a & b[31m (×4)\n"))
+        #expect(p.replacesID == 9)
+        let s = PopupComposer(desktop: desktop, capabilities: ["actions"]).summary(count: 12, source: src, backlog: false)
+        #expect(s.summary == "12 new from work")
+        #expect(s.hints.transient == true)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+@testable import BelfryCore
+
+@Suite struct StateFileTests {
+    func tempPath() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("belfry-state-\(UUID().uuidString)")
+        return dir.appendingPathComponent("sub/state.json").path
+    }
+
+    @Test func roundTripsAndCreatesTheFolderPrivately() throws {
+        let path = tempPath()
+        let f = StateFile(path: path)
+        var state = PersistedState()
+        state.sources["work"] = SourceState(initialized: true, seen: ["a": SeenRecord(firstSeen: 1000, count: 2, read: true)], lastEventID: "42")
+        state.outbox = [PendingAction(id: 1, source: "work", kind: .markRead, ids: ["a"])]
+        try f.save(state)
+        var warned = false
+        #expect(f.load(warning: { _ in warned = true }) == state)
+        #expect(!warned)
+        let attrs = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attrs[.posixPermissions] as? Int) == 0o600)
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+    }
+
+    @Test func missingFileIsAFreshState() {
+        #expect(StateFile(path: tempPath()).load(warning: { _ in }) == PersistedState())
+    }
+
+    @Test func corruptFileIsMovedAsideWithAWarning() throws {
+        let path = tempPath()
+        try StateFile.makeFolders(String(path.dropLast("/state.json".count)))
+        try Data("{\"version\": 1, \"sources\": {".utf8).write(to: URL(fileURLWithPath: path))
+        var warning = ""
+        let s = StateFile(path: path).load(warning: { warning = $0 })
+        #expect(s == PersistedState())
+        #expect(warning.contains("moved it to"))
+        let folder = (path as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).contains { $0.hasPrefix("state.json.corrupt-") })
+    }
+
+    @Test func aSecondHolderIsRefusedWithAClearMessage() throws {
+        let path = tempPath()
+        let a = StateFile(path: path)
+        try a.lock()
+        let b = StateFile(path: path)
+        do {
+            try b.lock()
+            Issue.record("second lock succeeded")
+        } catch {
+            #expect(error.message.contains("another belfry agent (pid \(getpid()))"))
+        }
+        a.unlock()
+        try b.lock()
+    }
+
+    @Test func hundredThousandKeysStayCompact() throws {
+        let path = tempPath()
+        var s = SourceState(initialized: true)
+        for i in 0..<100_000 { s.seen["ntf_\(i)"] = SeenRecord(firstSeen: 1_771_495_512 + Double(i)) }
+        try StateFile(path: path).save(PersistedState(sources: ["work": s]))
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(size < 8 << 20)
+        #expect(StateFile(path: path).load(warning: { _ in }).sources["work"]?.seen.count == 100_000)
+    }
+}
