@@ -14,7 +14,7 @@ public final class ControlClient: @unchecked Sendable {
     /// A response line longer than this is a protocol violation (protects the CLI's memory).
     public static let maxLineBytes = 16 * 1024 * 1024
 
-    private let fd: Int32
+    let fd: Int32
     private let cancelFD: Int32
     private var input: [UInt8] = []
     private var inputStart = 0

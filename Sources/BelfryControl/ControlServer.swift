@@ -82,6 +82,10 @@ public final class ControlServer: Service, Sendable {
         } onCancelOrGracefulShutdown: {
             loop.stop()
         }
+        // On cancellation `dispatch` returns at once (AsyncStream iteration honours it), before the
+        // I/O thread has closed the connections and removed the socket.
+        loop.stop()
+        await loop.waitUntilFinished()
         logger.info("control socket closed", metadata: ["path": "\(configuration.path)"])
     }
 

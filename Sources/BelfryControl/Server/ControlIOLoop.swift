@@ -38,6 +38,8 @@ final class ControlIOLoop: @unchecked Sendable {
         var stopping = false
         /// The wake-up descriptor is closed: posting is a no-op (its number may be reused).
         var closed = false
+        /// `run()` waiting for the thread to finish its cleanup.
+        var finishWaiter: CheckedContinuation<Void, Never>?
     }
     private let mailbox = Mutex(Mailbox())
     private let wakeFD: Int32
@@ -84,6 +86,19 @@ final class ControlIOLoop: @unchecked Sendable {
             guard !mailbox.closed else { return }
             mailbox.stopping = true
             wake()
+        }
+    }
+
+    /// Returns once the thread closed everything and removed the socket. Not cancellable on
+    /// purpose: the caller must not return before the socket is gone.
+    func waitUntilFinished() async {
+        await withCheckedContinuation { continuation in
+            let done = mailbox.withLock { mailbox in
+                if mailbox.closed { return true }
+                mailbox.finishWaiter = continuation
+                return false
+            }
+            if done { continuation.resume() }
         }
     }
 
@@ -394,11 +409,13 @@ final class ControlIOLoop: @unchecked Sendable {
             if clients[client.id] != nil { disconnect(client, reason: "server stopping") }
         }
         listener.closeAndRemove()
-        mailbox.withLock { mailbox in
+        inboundContinuation.finish()
+        let waiter = mailbox.withLock { mailbox in
             mailbox.closed = true
             mailbox.commands.removeAll()
             close(wakeFD)
+            return mailbox.finishWaiter.take()
         }
-        inboundContinuation.finish()
+        waiter?.resume()
     }
 }
