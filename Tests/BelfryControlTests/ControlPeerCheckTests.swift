@@ -34,7 +34,8 @@ import Testing
 
     @Test(.enabled(if: canSwitchUser, "needs root, setpriv and /usr/bin/python3"))
     func anotherUidIsRefusedByThePeerCheck() async throws {
-        try await withServer { path, handler in
+        let logs = LogRecorder()
+        try await withServer(logs: logs) { path, handler in
             // Open the modes for this test only, so that only SO_PEERCRED stands in the way.
             let folder = ListeningSocket.folder(of: path)
             let root = ListeningSocket.folder(of: folder)
@@ -60,6 +61,7 @@ import Testing
             #expect(reply["result"] == nil)
             #expect(lines.count == 2)
             #expect(handler.recorded.isEmpty, "the handler never saw the intruder's call")
+            #expect(logs.contains(.warning, "another uid"))
             // And the server still serves its own uid.
             let answer = try await onThread { try ControlClient(path: path).call("echo", params: [3]) }
             #expect(answer == [3])

@@ -47,6 +47,23 @@ import Testing
         }
     }
 
+    @Test func looseFolderNotNamedBelfryIsRefusedNotChanged() throws {
+        let root = makeTemporaryFolder()
+        defer { removeFolder(root) }
+        try #require(chmod(root, 0o755) == 0)
+        let error = #expect(throws: ControlSocketError.self) {
+            _ = try ControlServer(configuration: .init(path: root + "/control.sock"), handler: StubHandler(), logger: testLogger())
+        }
+        #expect(error?.code == .insecurePath)
+        #expect(mode(root).map { $0 & 0o7777 } == 0o755)
+    }
+
+    @Test func privateFolderOfAnyNameIsAccepted() throws {
+        let root = makeTemporaryFolder()  // mkdtemp makes it 0700
+        defer { removeFolder(root) }
+        _ = try ControlServer(configuration: .init(path: root + "/control.sock"), handler: StubHandler(), logger: testLogger())
+    }
+
     @Test(.enabled(if: geteuid() == 0, "needs root to chown"))
     func folderOfAnotherUidIsRefused() throws {
         let root = makeTemporaryFolder()

@@ -78,7 +78,8 @@ import Testing
     /// A subscriber that never reads while thousands of events are pushed must not hold up anyone:
     /// its outgoing buffer fills, it is dropped, and other clients' calls keep being answered.
     @Test func stuckSubscriberIsDroppedAndDoesNotBlockOthers() async throws {
-        try await withServer(configure: { $0.maxOutputBytes = 256 * 1024 }) { path, handler in
+        let logs = LogRecorder()
+        try await withServer(logs: logs, configure: { $0.maxOutputBytes = 256 * 1024 }) { path, handler in
             let stuck = try ControlClient(path: path)
             try await onThread {
                 try stuck.send(raw: Array(#"{"jsonrpc":"2.0","id":1,"method":"subscribe"}"#.utf8) + [10], deadline: .now + .seconds(5))
@@ -102,6 +103,7 @@ import Testing
             #expect(received != nil, "the server closed the stuck connection")
             #expect((received ?? .max) < 20_000)
             #expect(await eventually { handler.subscriberCount == 0 })
+            #expect(logs.contains(.warning, "does not read"))
         }
     }
 }

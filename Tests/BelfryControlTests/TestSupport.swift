@@ -79,16 +79,40 @@ func removeFolder(_ path: String) {
     try? FileManager.default.removeItem(atPath: path)
 }
 
-func testLogger() -> Logger {
-    var logger = Logger(label: "belfry.control.test")
-    logger.logLevel = .critical
-    return logger
+/// Keeps what the server logs, so tests can check that refusals and drops are reported.
+final class LogRecorder: Sendable {
+    private let entries = Mutex<[(level: Logger.Level, message: String)]>([])
+
+    func append(_ level: Logger.Level, _ message: String) { entries.withLock { $0.append((level, message)) } }
+
+    func contains(_ level: Logger.Level, _ fragment: String) -> Bool {
+        entries.withLock { $0.contains { $0.level == level && $0.message.contains(fragment) } }
+    }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let recorder: LogRecorder
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+    var metadataProvider: Logger.MetadataProvider?
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { recorder.append(event.level, event.message.description) }
+}
+
+func testLogger(_ recorder: LogRecorder = LogRecorder()) -> Logger {
+    Logger(label: "belfry.control.test") { _ in RecordingLogHandler(recorder: recorder) }
 }
 
 /// Runs a server on a socket in a fresh folder for the duration of `body`, then stops it and
 /// checks that it removed its socket.
 func withServer(
     handler: StubHandler = StubHandler(),
+    logs: LogRecorder = LogRecorder(),
     configure: (inout ControlServer.Configuration) -> Void = { _ in },
     prepare: (String) throws -> Void = { _ in },
     _ body: (_ path: String, _ handler: StubHandler) async throws -> Void
@@ -99,7 +123,7 @@ func withServer(
     var configuration = ControlServer.Configuration(path: path)
     configure(&configuration)
     try prepare(path)
-    let server = try ControlServer(configuration: configuration, handler: handler, logger: testLogger())
+    let server = try ControlServer(configuration: configuration, handler: handler, logger: testLogger(logs))
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
         do {

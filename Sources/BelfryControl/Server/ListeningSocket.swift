@@ -62,8 +62,9 @@ struct ListeningSocket: Sendable {
         return "/" + parent.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
     }
 
-    /// The folder must be ours and private: created 0700, tightened to 0700 if ours and looser,
-    /// refused if it belongs to another uid or is a shared (sticky or world-writable) folder.
+    /// The folder must be ours and private: created 0700; an existing `…/belfry` folder of ours with
+    /// a looser mode is tightened to 0700; refused if it belongs to another uid, is shared (sticky or
+    /// world-writable), or is some other folder open to group or others.
     private static func prepareFolder(_ folder: String, logger: Logger) throws(ControlSocketError) {
         if mkdir(folder, 0o700) == 0 {
             logger.debug("created control socket folder", metadata: ["folder": "\(folder)"])
@@ -89,6 +90,14 @@ struct ListeningSocket: Sendable {
                 message: "control socket folder \(folder) is shared (mode \(octal(mode))); use a private folder")
         }
         if mode != 0o700 {
+            // Tighten only Belfry's own folder; a folder the user pointed us into (a home, a
+            // shared runtime folder) is not ours to change.
+            guard folder.hasSuffix("/belfry") else {
+                throw ControlSocketError(
+                    code: .insecurePath,
+                    message: "control socket folder \(folder) is open to other users (mode \(octal(mode))); "
+                        + "use a private folder (mode 0700) such as $XDG_RUNTIME_DIR/belfry")
+            }
             do { try systemCall("chmod \(folder)", chmod(folder, 0o700)) } catch { throw error.socketError() }
             logger.notice(
                 "tightened control socket folder mode",
