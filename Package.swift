@@ -27,11 +27,20 @@ let package = Package(
             pkgConfig: "dbus-1",
             providers: [.apt(["libdbus-1-dev"])]
         ),
+        .systemLibrary(name: "CBelfryLinux"),
         .target(
             name: "BelfryCore",
             dependencies: [
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BelfryControl",
+            dependencies: [
+                "BelfryCore", "CBelfryLinux",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(name: "BelfryHTTP", dependencies: ["CCurl", "BelfryCore"]),
@@ -54,5 +63,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore"]),
+        .testTarget(name: "BelfryControlTests", dependencies: ["BelfryControl", "BelfryCore"]),
     ]
 )

@@ -1,0 +1,21 @@
+internal import Glibc
+
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+/// Runs `body` on a new detached thread (not on Swift's cooperative pool: it may block in poll).
+func startThread(_ body: @escaping @Sendable () -> Void) throws(SystemCallError) {
+    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let result = pthread_create(&thread, nil, { argument in
+        Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().run()
+        return nil
+    }, box)
+    guard result == 0 else {
+        Unmanaged<ThreadBody>.fromOpaque(box).release()
+        throw SystemCallError(operation: "pthread_create", errno: result)
+    }
+    pthread_detach(thread)
+}
