@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "BelfryAgent",
             dependencies: [
-                "BelfryCore", "BelfryHTTP", "BelfryDBus",
+                "BelfryCore", "BelfryHTTP", "BelfryDBus", "BelfryControl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "belfry",
             dependencies: [
-                "BelfryAgent", "BelfryCore",
+                "BelfryAgent", "BelfryCore", "BelfryControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

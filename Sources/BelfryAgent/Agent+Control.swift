@@ -12,6 +12,8 @@ extension Agent {
             .sorted { ($0.createdAt ?? 0, $0.key) > ($1.createdAt ?? 0, $1.key) }
     }
 
+    public var sourceNames: Set<String> { Set(sources.keys) }
+
     public func countJSON() -> JSONValue {
         var per: [String: JSONValue] = [:]
         var total = 0

@@ -1,3 +1,4 @@
+import BelfryControl
 import BelfryCore
 import FoundationEssentials
 import Logging
@@ -28,6 +29,11 @@ public struct AgentRunner {
     public var statePath: String {
         config.agent.stateFile.isEmpty ? StateFile.defaultPath(environment: environment)
             : TokenLoader.expandHome(config.agent.stateFile, environment: environment)
+    }
+
+    public var controlSocketPath: String? {
+        config.agent.controlSocket.isEmpty ? ControlSocketPath.default(environment: environment)
+            : TokenLoader.expandHome(config.agent.controlSocket, environment: environment)
     }
 
     /// Takes the state lock (refusing a second agent), then runs until a shutdown signal.
@@ -63,6 +69,12 @@ public struct AgentRunner {
             FeedSupervisor(agent: agent, reloads: reloads, environment: environment),
             ReloadSignalService(reload: reload),
         ]
+        if let path = controlSocketPath {
+            let server = try ControlServer(configuration: .init(path: path), handler: AgentControlHandler(agent: agent), logger: logger)
+            services.append(server)
+        } else {
+            logger.warning("no control socket: $XDG_RUNTIME_DIR is not set and [agent] control_socket is empty")
+        }
         services += extraServices.map { $0(agent) }
         services.append(SystemdService(agent: agent, notifier: notifier,
                                        watchdog: SystemdNotifier.watchdogInterval(environment: environment)))

@@ -26,6 +26,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let permissionDenied = -32000
         /// The agent already serves as many control connections as it allows.
         public static let tooManyClients = -32001
+        /// The item or thing named in the params does not exist (e.g. `open` of an unknown key).
+        public static let notFound = -32002
     }
 
     public static func parseError(_ message: String) -> ControlError {

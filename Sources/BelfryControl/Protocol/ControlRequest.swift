@@ -18,7 +18,7 @@ enum ParsedLine: Sendable {
     init(line: some Collection<UInt8>) {
         let value: JSONValue
         do { value = try JSONValue.parse(line) } catch {
-            self = .invalid(id: .null, error: .parseError("parse error: \((error as? JSONValue.ParseError)?.message ?? "\(error)")"))
+            self = .invalid(id: .null, error: .parseError("parse error: \(error.message)"))
             return
         }
         guard case .object(let object) = value else {
