@@ -40,3 +40,11 @@ enum LogSetup {
 }
 
 
+
+func fflushStdout() { fflush(nil) }
+
+extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

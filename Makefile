@@ -1,0 +1,42 @@
+# Belfry: build, install for the current user, test, demo.
+PREFIX ?= $(HOME)/.local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+UNITDIR ?= $(HOME)/.config/systemd/user
+SWIFT ?= swift
+
+.PHONY: all build install uninstall test demo clean
+
+all: build
+
+build:
+	$(SWIFT) build -c release --product belfry
+
+install: build
+	install -Dm755 "$$($(SWIFT) build -c release --show-bin-path)/belfry" "$(DESTDIR)$(BINDIR)/belfry"
+	install -d "$(DESTDIR)$(UNITDIR)"
+	sed 's|^ExecStart=.*|ExecStart=$(BINDIR)/belfry run|' systemd/belfry.service > "$(DESTDIR)$(UNITDIR)/belfry.service"
+	install -Dm644 share/belfry.desktop "$(DESTDIR)$(DATADIR)/applications/belfry.desktop"
+	install -Dm644 config.example.toml "$(DESTDIR)$(DATADIR)/doc/belfry/config.example.toml"
+	install -Dm644 README.md "$(DESTDIR)$(DATADIR)/doc/belfry/README.md"
+	install -d "$(DESTDIR)$(DATADIR)/bash-completion/completions" "$(DESTDIR)$(DATADIR)/zsh/site-functions" "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d"
+	"$(DESTDIR)$(BINDIR)/belfry" --generate-completion-script bash > "$(DESTDIR)$(DATADIR)/bash-completion/completions/belfry"
+	"$(DESTDIR)$(BINDIR)/belfry" --generate-completion-script zsh > "$(DESTDIR)$(DATADIR)/zsh/site-functions/_belfry"
+	"$(DESTDIR)$(BINDIR)/belfry" --generate-completion-script fish > "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/belfry.fish"
+	@echo "installed. Next: write ~/.config/belfry/config.toml (see config.example.toml), then"
+	@echo "  systemctl --user daemon-reload && systemctl --user enable --now belfry"
+
+uninstall:
+	-systemctl --user disable --now belfry 2>/dev/null
+	rm -f "$(DESTDIR)$(BINDIR)/belfry" "$(DESTDIR)$(UNITDIR)/belfry.service" "$(DESTDIR)$(DATADIR)/applications/belfry.desktop"
+	rm -f "$(DESTDIR)$(DATADIR)/bash-completion/completions/belfry" "$(DESTDIR)$(DATADIR)/zsh/site-functions/_belfry" "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/belfry.fish"
+	rm -rf "$(DESTDIR)$(DATADIR)/doc/belfry"
+
+test:
+	bash scripts/test.sh
+
+demo:
+	bash scripts/demo.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian/Ubuntu machine: installs what it needs, builds, runs
+# every test (unit, loopback HTTP against the emulator, private D-Bus, dunst under Xvfb).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+belfry_install_deps
+swift --version
+swift build --build-tests
+# The agent binary must never link Hummingbird (it is for the emulator and tests only).
+if ldd .build/debug/belfry 2>/dev/null | grep -qi hummingbird || nm -C .build/debug/belfry 2>/dev/null | grep -q "Hummingbird\."; then
+  echo "belfry: the agent binary links Hummingbird" >&2
+  exit 1
+fi
+swift test --skip-build 2>&1 | tee /tmp/belfry-test.log
+exit "${PIPESTATUS[0]}"
