@@ -29,6 +29,7 @@ public struct ItemExtractor: Sendable {
         let type = Self.first(f.type, in: json) ?? ""
         var isRead = false
         if !f.isRead.isEmpty { isRead = f.isRead.contains { json[path: $0]?.bool == true } }
+        if !f.isUnread.isEmpty { isRead = isRead || f.isUnread.contains { json[path: $0]?.bool == false } }
         if !f.readAt.isEmpty {
             isRead = isRead || f.readAt.contains { p in json[path: p].map { !$0.isNull && $0.text?.isEmpty == false } ?? false }
         }
@@ -41,7 +42,7 @@ public struct ItemExtractor: Sendable {
         return Item(
             source: source.name, id: id, type: type,
             title: title ?? "New notification from \(source.name)",
-            body: Self.first(f.body, in: json) ?? "",
+            body: Self.first(f.body, in: json).map { source.profile.bodyIsHTML ? HTMLText.plain($0) : $0 } ?? "",
             link: Self.first(f.link, in: json).flatMap { resolve(link: $0) },
             createdAt: Self.first(f.createdAt, in: json).flatMap(Timestamp.parse),
             isRead: isRead, urgency: urgency,

@@ -45,7 +45,7 @@ enum ProfileDecoder {
             id: fieldsT.paths("id") ?? [], type: fieldsT.paths("type") ?? [], title: fieldsT.paths("title") ?? [],
             body: fieldsT.paths("body") ?? [], link: fieldsT.paths("link") ?? [],
             createdAt: fieldsT.paths("created_at") ?? [], updatedAt: fieldsT.paths("updated_at") ?? [],
-            isRead: fieldsT.paths("is_read") ?? [], readAt: fieldsT.paths("read_at") ?? [],
+            isRead: fieldsT.paths("is_read") ?? [], isUnread: fieldsT.paths("is_unread") ?? [], readAt: fieldsT.paths("read_at") ?? [],
             count: fieldsT.paths("count") ?? [], severity: fieldsT.paths("severity") ?? [])
         if fields.id.isEmpty { fieldsT.fail("id", "must name where the item id is") }
         let paging = ProviderProfile.Paging(
@@ -53,7 +53,8 @@ enum ProfileDecoder {
             limitParam: pagingT.string("limit_param") ?? "", limit: pagingT.int("limit") ?? 50,
             offsetParam: pagingT.string("offset_param") ?? "offset", pageParam: pagingT.string("page_param") ?? "page",
             firstPage: pagingT.int("first_page") ?? 1, cursorParam: pagingT.string("cursor_param") ?? "cursor",
-            nextCursor: pagingT.string("next_cursor") ?? "", hasMore: pagingT.string("has_more") ?? "",
+            nextCursor: pagingT.string("next_cursor") ?? "",
+            cursorFromLastItem: pagingT.string("cursor_from") == "last_item", hasMore: pagingT.string("has_more") ?? "",
             maxPages: pagingT.int("max_pages") ?? 20)
         var markRead: ProviderProfile.MarkRead?
         if let markT, let ep = endpoint(markT) {
@@ -72,7 +73,7 @@ enum ProfileDecoder {
         let profile = ProviderProfile(
             authHeader: t.string("auth_header") ?? "Authorization", authScheme: t.string("auth_scheme") ?? "Bearer",
             errorMessage: t.paths("error_message") ?? [], typeParam: t.string("type_param") ?? "",
-            list: list, items: t.string("items") ?? "items", paging: paging, fields: fields,
+            list: list, items: t.string("items") ?? "items", bodyIsHTML: t.bool("body_is_html") ?? false, paging: paging, fields: fields,
             severity: t.stringMap("severity") ?? [:], markRead: markRead,
             markAllRead: endpoint(subtable("mark_all_read", ProfileSchema.markAllRead)),
             unreadCount: endpoint(subtable("unread_count", ProfileSchema.unreadCount)),

@@ -15,7 +15,8 @@ public enum ProfileSchema {
         Setting("error_message", .paths, default: .array(["detail", "error.message", "message", "title", "error"].map { .string($0) }),
                 doc: "response paths tried for a human error message"),
         Setting("type_param", .string, default: .string(""), doc: "query parameter that filters one type on the server (\"\" = filter locally only)"),
-        Setting("items", .string, default: .string("items"), doc: "response path of the items array"),
+        Setting("items", .string, default: .string("items"), doc: "response path of the items array (\".\" when the response is the array)"),
+        Setting("body_is_html", .bool, default: .bool(false), doc: "the body field holds HTML: tags are stripped, entities decoded"),
         Setting("unread_count_field", .string, default: .string("unread_count"), doc: "response path of the unread-count number"),
         Setting("default_base_url", .string, default: .string(""), doc: "base_url when a source sets none"),
         Setting("notes", .strings(allowed: []), default: .array([]), doc: "remarks `belfry check` prints"),
@@ -51,6 +52,8 @@ public enum ProfileSchema {
         Setting("first_page", .int(0...1), default: .int(1), doc: "page style: number of the first page"),
         Setting("cursor_param", .string, default: .string("cursor"), doc: "cursor style: parameter carrying the cursor"),
         Setting("next_cursor", .string, default: .string("next_cursor"), doc: "cursor style: response path of the next cursor"),
+        Setting("cursor_from", .oneOf(["response", "last_item"]), default: .string("response"),
+                doc: "cursor style: take the next cursor from next_cursor, or use the last item's id (max_id style)"),
         Setting("has_more", .string, default: .string(""), doc: "response path of a more-pages flag (\"\" = a short page ends)"),
         Setting("max_pages", .int(1...1000), default: .int(20), doc: "never read more pages than this in one poll"),
     ])
@@ -63,8 +66,31 @@ public enum ProfileSchema {
         Setting("created_at", .paths, default: .string("created_at"), doc: "creation time (RFC 3339)"),
         Setting("updated_at", .paths, default: .array([]), doc: "last update time of a coalescing item"),
         Setting("is_read", .paths, default: .array([]), doc: "boolean read flag"),
+        Setting("is_unread", .paths, default: .array([]), doc: "boolean unread flag (the inverse, as Gitea has)"),
         Setting("read_at", .paths, default: .array([]), doc: "read timestamp, null or absent while unread"),
         Setting("count", .paths, default: .array([]), doc: "occurrence count of a coalescing item"),
         Setting("severity", .paths, default: .array([]), doc: "provider severity, mapped through [profile.severity]"),
     ])
+}
+
+extension ProfileSchema {
+    public static let sections: [(String, ConfigSection)] = [
+        ("[source.profile]", top), ("[source.profile.list]", list), ("[source.profile.paging]", paging),
+        ("[source.profile.fields]", fields), ("[source.profile.mark_read]", markRead),
+        ("[source.profile.mark_all_read]", markAllRead), ("[source.profile.unread_count]", unreadCount),
+        ("[source.profile.stream]", stream),
+    ]
+
+    /// The key reference of docs/profiles.md, generated so the docs cannot drift from the decoder.
+    public static func referenceMarkdown() -> String {
+        var out = ""
+        for (header, section) in sections {
+            out += "\n### `\(header)`\n\n| key | default | meaning |\n|---|---|---|\n"
+            for s in section.settings where s.kind != .table {
+                let def = s.defaultValue.map { "`\($0.tomlLiteral)`" } ?? ""
+                out += "| `\(s.key)` | \(def) | \(s.doc.replacingAll("|", with: "\\|")) |\n"
+            }
+        }
+        return out
+    }
 }

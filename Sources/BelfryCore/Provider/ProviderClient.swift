@@ -52,7 +52,9 @@ public struct ProviderClient: Sendable {
             case .none:
                 return all
             case .cursor:
-                guard let next = json[path: paging.nextCursor]?.text, !next.isEmpty, next != cursor, fresh > 0 else { return all }
+                let next = paging.cursorFromLastItem ? items.last?.id : json[path: paging.nextCursor]?.text
+                guard let next, !next.isEmpty, next != cursor, fresh > 0 else { return all }
+                if paging.cursorFromLastItem, items.count < paging.limit { return all }
                 cursor = next
             case .offset, .page:
                 if !paging.hasMore.isEmpty {

@@ -26,6 +26,8 @@ public struct ProviderProfile: Sendable, Equatable {
         public var cursorParam: String
         /// Response path of the next cursor (cursor style); empty or absent ends paging.
         public var nextCursor: String
+        /// True: the next cursor is the last item's id (max_id-style APIs such as Mastodon).
+        public var cursorFromLastItem: Bool
         /// Response path of a "more pages" flag; when empty, a short page ends paging.
         public var hasMore: String
         public var maxPages: Int
@@ -41,6 +43,8 @@ public struct ProviderProfile: Sendable, Equatable {
         public var updatedAt: [String]
         /// A boolean read flag, or…
         public var isRead: [String]
+        /// …or a boolean unread flag (the inverse), or…
+        public var isUnread: [String]
         /// …a timestamp that is null or absent while unread.
         public var readAt: [String]
         public var count: [String]
@@ -74,6 +78,8 @@ public struct ProviderProfile: Sendable, Equatable {
     public var list: Endpoint
     /// Response path of the items array.
     public var items: String
+    /// The body holds HTML (Mastodon statuses): tags stripped, entities decoded.
+    public var bodyIsHTML: Bool
     public var paging: Paging
     public var fields: Fields
     /// Provider severity value → urgency name.
