@@ -38,11 +38,33 @@ public struct AgentRunner {
 
     /// Takes the state lock (refusing a second agent), then runs until a shutdown signal.
     public func run() async throws {
+        let prepared = try await prepare(trapSignals: true)
+        try await prepared.run()
+    }
+
+    /// A built agent and its services, not yet running; the state lock is held.
+    public struct Prepared: Sendable {
+        public let agent: Agent
+        let group: ServiceGroup
+        let stateFile: StateFile
+        let logger: Logger
+
+        /// Runs until `shutdown()` (or a signal, when trapped); flushes state and releases the lock.
+        public func run() async throws {
+            defer { stateFile.unlock() }
+            try await group.run()
+            await agent.flush()
+            logger.info("belfry agent stopped")
+        }
+
+        public func shutdown() async { await group.triggerGracefulShutdown() }
+    }
+
+    public func prepare(trapSignals: Bool) async throws -> Prepared {
         for w in config.warnings { logger.warning("\(w)") }
         let stateFile = StateFile(path: statePath)
         try stateFile.lock()
-        defer { stateFile.unlock() }
-        let state = stateFile.load(warning: { logger.warning("\($0)") })
+        let state = stateFile.load(warning: { [logger] in logger.warning("\($0)") })
         let agent = Agent(config: config, sink: sink, transport: transport, stateFile: stateFile, state: state,
                           environment: environment, logger: logger)
         let (reloads, reloadContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -61,17 +83,20 @@ public struct AgentRunner {
             }
             notifier.send("READY=1")
         }
-        await agent.setReloadHandler(reload)
         var services: [any Service] = [
             StateFlusher(agent: agent, debounce: .milliseconds(200)),
             DesktopEventPump(agent: agent, events: sink.events),
             OutboxService(agent: agent, now: { Date().timeIntervalSince1970 }),
             FeedSupervisor(agent: agent, reloads: reloads, environment: environment),
-            ReloadSignalService(reload: reload),
         ]
+        if trapSignals { services.append(ReloadSignalService(reload: reload)) }
         if let path = controlSocketPath {
-            let server = try ControlServer(configuration: .init(path: path), handler: AgentControlHandler(agent: agent), logger: logger)
-            services.append(server)
+            do {
+                services.append(try ControlServer(configuration: .init(path: path), handler: AgentControlHandler(agent: agent), logger: logger))
+            } catch {
+                stateFile.unlock()
+                throw error
+            }
         } else {
             logger.warning("no control socket: $XDG_RUNTIME_DIR is not set and [agent] control_socket is empty")
         }
@@ -81,10 +106,9 @@ public struct AgentRunner {
         logger.info("belfry agent started: \(config.sources.filter(\.enabled).count) source(s), state \(statePath)")
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
+            gracefulShutdownSignals: trapSignals ? [.sigterm, .sigint] : [],
             logger: logger))
-        try await group.run()
-        await agent.flush()
-        logger.info("belfry agent stopped")
+        await agent.setReloadHandler(reload)
+        return Prepared(agent: agent, group: group, stateFile: stateFile, logger: logger)
     }
 }
