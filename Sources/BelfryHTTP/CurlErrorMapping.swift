@@ -23,11 +23,12 @@ enum CurlErrorMapping {
     ///   - detail: libcurl's error buffer for the transfer (more specific than the code's text).
     ///   - timeLimit: the limit a `CURLE_OPERATION_TIMEDOUT` refers to.
     ///   - bodyLimit: set when the transfer aborted itself because the body broke this limit.
+    ///   - during: what was being done, when the failure is not a transfer's (e.g. "setting option 10002").
     static func httpError(
         _ failure: CurlFailure, host: String?, detail: String,
-        timeLimit: CurlTimeLimit? = nil, bodyLimit: Int? = nil
+        timeLimit: CurlTimeLimit? = nil, bodyLimit: Int? = nil, during: String? = nil
     ) -> HTTPError {
-        let prefix = host.map { "\($0): " } ?? ""
+        let prefix = (host.map { "\($0): " } ?? "") + (during.map { "\($0): " } ?? "")
         let code: CURLcode
         switch failure {
         case .multi(let multiCode):

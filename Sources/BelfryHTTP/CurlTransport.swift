@@ -17,7 +17,8 @@ public final class CurlTransport: HTTPTransport {
     /// are not thread-safe here); later calls do nothing. `init()` calls it too.
     public static func globalInit() throws(HTTPError) {
         guard globalInitResult == CURLE_OK else {
-            throw HTTPError(.other, "libcurl failed to initialise: \(String(cString: curl_easy_strerror(globalInitResult)))")
+            throw CurlErrorMapping.httpError(
+                .easy(globalInitResult), host: nil, detail: "", during: "initialising libcurl")
         }
     }
 

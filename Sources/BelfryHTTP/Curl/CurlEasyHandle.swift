@@ -63,7 +63,7 @@ final class CurlEasyHandle {
 
     private func check(_ code: CURLcode, _ option: CURLoption) throws(HTTPError) {
         guard code == CURLE_OK else {
-            throw CurlErrorMapping.httpError(.easy(code), host: nil, detail: "setting option \(option.rawValue)")
+            throw CurlErrorMapping.httpError(.easy(code), host: nil, detail: "", during: "setting option \(option.rawValue)")
         }
     }
 }
