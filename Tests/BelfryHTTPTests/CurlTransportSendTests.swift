@@ -118,6 +118,21 @@ struct CurlTransportSendTests {
         #expect(error?.code == .connect)
     }
 
+    @Test(arguments: [nil, "/nonexistent/belfry-ca.pem"])
+    func httpsToAPlainServerIsATLSError(caFile: String?) async throws {
+        let router = Router()
+        router.get("/") { _, _ in "plain" }
+        let transport = try CurlTransport()
+        let error = try await withServer(router) { base in
+            await transportError {
+                _ = try await transport.send(Request(
+                    url: base.replacingHTTPWithHTTPS + "/", timeout: .seconds(5),
+                    security: HTTPSecurity(caFile: caFile)))
+            }
+        }
+        #expect(error?.code == .tls)
+    }
+
     @Test func otherSchemesAreRefused() async throws {
         let transport = try CurlTransport()
         let error = await transportError {
@@ -217,4 +232,8 @@ struct CurlTransportSendTests {
         }
         #expect(await task.value?.code == .cancelled)
     }
+}
+
+extension String {
+    var replacingHTTPWithHTTPS: String { "https" + dropFirst("http".count) }
 }
