@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -64,5 +65,13 @@ let package = Package(
         ),
         .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore"]),
         .testTarget(name: "BelfryControlTests", dependencies: ["BelfryControl", "BelfryCore"]),
+        .testTarget(
+            name: "BelfryHTTPTests",
+            dependencies: [
+                "BelfryHTTP", "BelfryCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
