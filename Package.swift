@@ -36,6 +36,8 @@ let package = Package(
         ),
         .target(name: "BelfryHTTP", dependencies: ["CCurl", "BelfryCore"]),
         .target(name: "BelfryDBus", dependencies: ["CDBus", "BelfryCore"]),
+        // Test doubles with real parts (a private dbus-daemon, a fake notification server); tests only.
+        .target(name: "BelfryTestSupport", dependencies: ["BelfryDBus", "BelfryCore"]),
         .target(
             name: "BelfryAgent",
             dependencies: [
@@ -53,5 +55,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore"]),
+        .testTarget(name: "BelfryDBusTests", dependencies: ["BelfryDBus", "BelfryTestSupport", "BelfryCore"]),
     ]
 )
