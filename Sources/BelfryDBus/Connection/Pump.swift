@@ -1,18 +1,12 @@
 internal import CDBus
 internal import Glibc
 
-/// The owner thread's side of a connection: libdbus main-loop integration (watches, timeouts,
-/// filter), pending calls, and the loop that sleeps in `poll()` until the bus or a caller has work.
-/// Lives on the owner thread only.
+/// The owner thread's side of a connection: the loop (jobs, dispatch, `poll()` through
+/// `LoopSources`), the filter for incoming messages, and pending calls. Lives on the owner thread only.
 final class Pump {
     let connection: PrivateConnection
     private let mailbox: Mailbox
     private let router: Router
-
-    private struct TimeoutEntry {
-        var timeout: OpaquePointer
-        var deadline: ContinuousClock.Instant?
-    }
 
     private struct PendingEntry {
         var call: OpaquePointer
@@ -20,8 +14,7 @@ final class Pump {
         var onReply: (@Sendable ([DBusValue]) -> Void)?
     }
 
-    private var watches: [OpaquePointer] = []
-    private var timeouts: [TimeoutEntry] = []
+    private let sources = LoopSources()
     private var pending: [Int: PendingEntry] = [:]
     private var nextToken = 1
     private var stopRequested = false
@@ -38,25 +31,11 @@ final class Pump {
     func install() throws(BusError) {
         let me = Unmanaged.passUnretained(self).toOpaque()
         let raw = connection.raw
-        guard dbus_connection_set_watch_functions(raw, { watch, data in
-            Pump.from(data).watches.append(watch!)
-            return 1
-        }, { watch, data in
-            Pump.from(data).watches.removeAll { $0 == watch }
-        }, { _, _ in
-            // Enabled state is read fresh on every loop turn.
-        }, me, nil) != 0 else { throw BusError(.connectFailed, "libdbus: cannot set watch functions") }
-
-        guard dbus_connection_set_timeout_functions(raw, { timeout, data in
-            Pump.from(data).timeoutAdded(timeout!)
-            return 1
-        }, { timeout, data in
-            Pump.from(data).timeouts.removeAll { $0.timeout == timeout }
-        }, { timeout, data in
-            Pump.from(data).timeoutToggled(timeout!)
-        }, me, nil) != 0 else { throw BusError(.connectFailed, "libdbus: cannot set timeout functions") }
-
-        guard dbus_connection_add_filter(raw, pumpFilter, me, nil) != 0 else { throw BusError(.connectFailed, "libdbus: cannot add filter") }
+        try sources.install(on: raw)
+        guard dbus_connection_add_filter(raw, pumpFilter, me, nil) != 0 else {
+            sources.uninstall(from: raw)
+            throw BusError(.connectFailed, "libdbus: cannot add filter")
+        }
     }
 
     fileprivate static func from(_ data: UnsafeMutableRawPointer?) -> Pump {
@@ -70,76 +49,9 @@ final class Pump {
             for job in mailbox.takeJobs() { job.run(self) }
             while dbus_connection_dispatch(connection.raw) == DBUS_DISPATCH_DATA_REMAINS {}
             if stopRequested || sawDisconnected || !connection.isConnected { break }
-            guard pollOnce() else { break }
+            guard sources.pollOnce(wakeFD: mailbox.eventFD, onWake: mailbox.drainWakeups) else { break }
         }
         teardown()
-    }
-
-    /// One `poll()` on the eventfd and the enabled watches, with the nearest timeout as its limit
-    /// (none when no timeout is armed, so an idle connection sleeps). False on a fatal poll error.
-    private func pollOnce() -> Bool {
-        let polled = watches.filter { dbus_watch_get_enabled($0) != 0 }
-        var fds = [pollfd(fd: mailbox.eventFD, events: Int16(POLLIN), revents: 0)]
-        for watch in polled {
-            let flags = dbus_watch_get_flags(watch)
-            var events: Int16 = 0
-            if flags & DBUS_WATCH_READABLE.rawValue != 0 { events |= Int16(POLLIN) }
-            if flags & DBUS_WATCH_WRITABLE.rawValue != 0 { events |= Int16(POLLOUT) }
-            fds.append(pollfd(fd: dbus_watch_get_unix_fd(watch), events: events, revents: 0))
-        }
-        let result = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), pollTimeout()) }
-        if result < 0 { return errno == EINTR }
-
-        if fds[0].revents != 0 { mailbox.drainWakeups() }
-        for (index, watch) in polled.enumerated() {
-            let revents = Int32(fds[index + 1].revents)
-            guard revents != 0, watches.contains(watch), dbus_watch_get_enabled(watch) != 0 else { continue }
-            var flags: UInt32 = 0
-            if revents & Int32(POLLIN) != 0 { flags |= DBUS_WATCH_READABLE.rawValue }
-            if revents & Int32(POLLOUT) != 0 { flags |= DBUS_WATCH_WRITABLE.rawValue }
-            if revents & Int32(POLLHUP) != 0 { flags |= DBUS_WATCH_HANGUP.rawValue }
-            if revents & Int32(POLLERR | POLLNVAL) != 0 { flags |= DBUS_WATCH_ERROR.rawValue }
-            _ = dbus_watch_handle(watch, flags)
-        }
-        fireDueTimeouts()
-        return true
-    }
-
-    // MARK: - Timeouts
-
-    private func timeoutAdded(_ timeout: OpaquePointer) {
-        timeouts.append(TimeoutEntry(timeout: timeout, deadline: Self.deadline(for: timeout)))
-    }
-
-    private func timeoutToggled(_ timeout: OpaquePointer) {
-        guard let index = timeouts.firstIndex(where: { $0.timeout == timeout }) else { return }
-        timeouts[index].deadline = Self.deadline(for: timeout)
-    }
-
-    private static func deadline(for timeout: OpaquePointer) -> ContinuousClock.Instant? {
-        guard dbus_timeout_get_enabled(timeout) != 0 else { return nil }
-        return .now + .milliseconds(Int(dbus_timeout_get_interval(timeout)))
-    }
-
-    /// Milliseconds until the nearest armed timeout, rounded up; -1 (sleep) when none is armed.
-    private func pollTimeout() -> Int32 {
-        guard let nearest = timeouts.compactMap(\.deadline).min() else { return -1 }
-        let left = ContinuousClock.now.duration(to: nearest)
-        if left <= .zero { return 0 }
-        let (seconds, attoseconds) = left.components
-        let ms = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: ms)
-    }
-
-    private func fireDueTimeouts() {
-        let now = ContinuousClock.now
-        let due = timeouts.filter { ($0.deadline.map { $0 <= now }) ?? false }.map(\.timeout)
-        for timeout in due {
-            // libdbus timeouts repeat until removed or disabled: re-arm before handling.
-            guard let index = timeouts.firstIndex(where: { $0.timeout == timeout }) else { continue }
-            timeouts[index].deadline = Self.deadline(for: timeout)
-            _ = dbus_timeout_handle(timeout)
-        }
     }
 
     // MARK: - Incoming messages
@@ -313,10 +225,7 @@ final class Pump {
         let raw = connection.raw
         dbus_connection_remove_filter(raw, pumpFilter, Unmanaged.passUnretained(self).toOpaque())
         connection.close()
-        _ = dbus_connection_set_watch_functions(raw, nil, nil, nil, nil, nil)
-        _ = dbus_connection_set_timeout_functions(raw, nil, nil, nil, nil, nil)
-        watches.removeAll()
-        timeouts.removeAll()
+        sources.uninstall(from: raw)
     }
 }
 
