@@ -46,6 +46,8 @@ let package = Package(
         ),
         .target(name: "BelfryHTTP", dependencies: ["CCurl", "BelfryCore"]),
         .target(name: "BelfryDBus", dependencies: ["CDBus", "BelfryCore"]),
+        // Test doubles with real parts (a private dbus-daemon, a fake notification server); tests only.
+        .target(name: "BelfryTestSupport", dependencies: ["BelfryDBus", "BelfryCore"]),
         .target(
             name: "BelfryAgent",
             dependencies: [
@@ -73,5 +75,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "BelfryDBusTests", dependencies: ["BelfryDBus", "BelfryTestSupport", "BelfryCore"]),
     ]
 )

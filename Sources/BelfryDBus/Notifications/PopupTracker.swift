@@ -1,0 +1,86 @@
+import BelfryCore
+import Synchronization
+
+/// Which popups a `DBusNotifications` owns, and the `events` it yields. Bus events arrive on the
+/// connection's owner thread; each connection is a numbered generation so a late event from a
+/// replaced connection cannot clear the new one's state.
+final class PopupTracker: Sendable {
+    private struct State {
+        var owned: Set<UInt32> = []
+        var generation = 0
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+    private let continuation: AsyncStream<DesktopEvent>.Continuation
+
+    init(continuation: AsyncStream<DesktopEvent>.Continuation) {
+        self.continuation = continuation
+    }
+
+    /// A new connection takes over: ids from before it are stale.
+    func begin(generation: Int) {
+        state.withLock { state in
+            state.generation = generation
+            state.owned.removeAll()
+        }
+    }
+
+    /// After reconnecting: a server already there is, for us, a server that appeared.
+    func reconnected(generation: Int, serverPresent: Bool) {
+        state.withLock { state in
+            guard state.generation == generation, serverPresent else { return }
+            state.owned.removeAll()
+            yield(.serverAppeared, state)
+        }
+    }
+
+    func own(_ id: UInt32, generation: Int) {
+        state.withLock { state in
+            if state.generation == generation { state.owned.insert(id) }
+        }
+    }
+
+    func owns(_ id: UInt32) -> Bool {
+        state.withLock { $0.owned.contains(id) }
+    }
+
+    func handle(_ event: BusEvent, generation: Int) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            switch event {
+            case .disconnected:
+                // The bus is gone, and with it our view of any server.
+                state.owned.removeAll()
+                yield(.serverVanished, state)
+            case .signal(let signal):
+                switch NotificationsProtocol.decode(signal) {
+                case .ownerChanged(let hasOwner):
+                    state.owned.removeAll()
+                    yield(hasOwner ? .serverAppeared : .serverVanished, state)
+                case .popup(let id, let event):
+                    guard state.owned.contains(id) else { return }
+                    if case .closed = event { state.owned.remove(id) }
+                    yield(event, state)
+                case nil:
+                    return
+                }
+            }
+        }
+    }
+
+    /// Ends `events`; nothing is yielded after this.
+    func finish() {
+        state.withLock { state in
+            state.finished = true
+            state.generation = -1
+        }
+        continuation.finish()
+    }
+
+    /// Yielding under the lock keeps events in the order they were decided.
+    private func yield(_ event: DesktopEvent, _ state: borrowing State) {
+        guard !state.finished else { return }
+        continuation.yield(event)
+    }
+}

@@ -1,1 +1,0 @@
-// libdbus behind DesktopSink.
