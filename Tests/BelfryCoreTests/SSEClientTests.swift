@@ -276,10 +276,3 @@ func cancellationStopsPromptly() async throws {
     #expect(started.duration(to: .now) < .seconds(2))
     #expect(h.transport.requests.count == 1)
 }
-
-@Test func eventsAndReasonsDescribeThemselves() {
-    #expect(SSEDisconnectReason.status(502).description == "HTTP status 502")
-    #expect(SSEDisconnectReason.notEventStream(contentType: nil).description.contains("none"))
-    #expect(SSEDisconnectReason.transport(HTTPError(.timeout, "idle")).description.contains("idle"))
-    #expect(SSEClientError(.unauthorized, status: 401, message: "m").description == "m")
-}
