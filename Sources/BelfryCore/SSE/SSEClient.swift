@@ -77,9 +77,10 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
     /// `text/event-stream`, parameters allowed, compared case-insensitively.
     static func isEventStream(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let trimmed = mediaType.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" })
-        return String(trimmed.reversed()).lowercased() == "text/event-stream"
+        var mediaType = contentType.prefix { $0 != ";" }
+        while mediaType.first == " " || mediaType.first == "\t" { mediaType.removeFirst() }
+        while mediaType.last == " " || mediaType.last == "\t" { mediaType.removeLast() }
+        return mediaType.lowercased() == "text/event-stream"
     }
 
     public struct Iterator: AsyncIteratorProtocol {
