@@ -29,7 +29,7 @@ import Testing
         let c = try Self.example("gitea")
         let s = c.sources[0]
         #expect(s.token == .file("~/.config/belfry/forgejo.token"))
-        let t = ScriptedTransport { r in
+        let t = RecordingTransport { r in
             if r.method == "PATCH" { return HTTPResponse(status: 205) }
             return json(r.queryItems["page"] == "1" ? Self.giteaFixture : "[]")
         }
@@ -65,7 +65,7 @@ import Testing
         #expect(s.profile.stream?.endpoint.path == "/api/v1/streaming/user/notification")
         #expect(s.profile.stream?.event == "notification")
         #expect(s.profile.markRead == nil)
-        let t = ScriptedTransport { r in json(r.queryItems["max_id"] == nil ? Self.mastodonFixture : "[]") }
+        let t = RecordingTransport { r in json(r.queryItems["max_id"] == nil ? Self.mastodonFixture : "[]") }
         let items = try await ProviderClient(source: s, transport: t, token: "m").listUnread()
         #expect(items.map(\.id) == ["34975861", "34975535"])
         #expect(items[0].title == "Ada (mention)")

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct ProviderClientTests {
     @Test func jaotListsWithDocumentedParametersAndAuth() async throws {
-        let t = ScriptedTransport { _ in json(ProfileTests.jaotExample) }
+        let t = RecordingTransport { _ in json(ProfileTests.jaotExample) }
         let c = ProviderClient(source: try source(preset: "jaot"), transport: t, token: "tok")
         let items = try await c.listUnread()
         #expect(items.count == 2)
@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func offsetPagingFollowsHasMore() async throws {
-        let t = ScriptedTransport { r in
+        let t = RecordingTransport { r in
             let offset = Int(r.queryItems["offset"] ?? "0")!
             let ids = (offset..<min(offset + 100, 250)).map { #"{"id":"n\#($0)","created_at":"2026-01-01T00:00:00Z","read_at":null}"# }
             return json(#"{"items":[\#(ids.joined(separator: ","))],"total":250,"has_more":\#(offset + 100 < 250)}"#)
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func pagePagingStopsOnAShortPageAndPushesOneTypeFilter() async throws {
-        let t = ScriptedTransport { r in
+        let t = RecordingTransport { r in
             let page = Int(r.queryItems["page"]!)!
             let n = page == 1 ? 200 : 3
             let ids = (0..<n).map { #"{"id":\#(page * 1000 + $0),"type":"system.payment.received","read_at":null}"# }
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func cursorPagingUsesBeforeAndNextCursor() async throws {
-        let t = ScriptedTransport { r in
+        let t = RecordingTransport { r in
             switch r.queryItems["before"] {
             case nil: return json(#"{"items":[{"id":"B","count":1},{"id":"A2","count":1}],"next_cursor":"A2"}"#)
             case "A2": return json(#"{"items":[{"id":"A1","count":2}],"next_cursor":""}"#)
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func airaMarksReadInBatchesOfAHundred() async throws {
-        let t = ScriptedTransport { _ in json(#"{"marked":0}"#) }
+        let t = RecordingTransport { _ in json(#"{"marked":0}"#) }
         let c = ProviderClient(source: try source(preset: "aira"), transport: t, token: "k")
         try await c.markRead(ids: (0..<250).map { "action:\($0)" })
         #expect(t.requests.count == 3)
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func markOneEncodesTheIdAndTreatsDoneStatusesAsSuccess() async throws {
-        let t = ScriptedTransport { _ in json(#"{"detail":"Not found"}"#, status: 404) }
+        let t = RecordingTransport { _ in json(#"{"detail":"Not found"}"#, status: 404) }
         let vl = ProviderClient(source: try source(preset: "visual-layer"), transport: t, token: "k")
         try await vl.markRead(ids: ["a b/c"])
         #expect(t.requests[0].url == "https://api.example.com/api/v1/notifications/a%20b%2Fc/read")
@@ -80,7 +80,7 @@ import Testing
 
     @Test func errorsAreClassifiedAndNamed() async throws {
         var status = 401
-        let t = ScriptedTransport { _ in
+        let t = RecordingTransport { _ in
             json(#"{"error":{"type":"authentication_error","message":"revoked key"}}"#, status: status,
                  headers: [HTTPHeader("Retry-After", "12")])
         }
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func taskrunnerProblemDetailsAreSurfaced() async throws {
-        let t = ScriptedTransport { _ in
+        let t = RecordingTransport { _ in
             json(#"{"title":"Bad Request","status":400,"detail":"limit must be <= 500"}"#, status: 400)
         }
         let c = ProviderClient(source: try source(preset: "taskrunner", base: "http://localhost:9477"), transport: t, token: nil)
@@ -112,7 +112,7 @@ import Testing
     }
 
     @Test func malformedJSONIsADecodeError() async throws {
-        let t = ScriptedTransport { _ in json("{\"items\": [") }
+        let t = RecordingTransport { _ in json("{\"items\": [") }
         let c = ProviderClient(source: try source(preset: "jaot"), transport: t, token: "k")
         do { _ = try await c.listUnread(); Issue.record("no error") } catch {
             #expect(error.kind == .decode)
@@ -120,7 +120,7 @@ import Testing
     }
 
     @Test func unreadCountEndpoints() async throws {
-        let t = ScriptedTransport { r in
+        let t = RecordingTransport { r in
             r.url.contains("bytespike") ? json(#"{"count":7}"#) : json(#"{"unread_count":5}"#)
         }
         #expect(try await ProviderClient(source: try source(preset: "jaot"), transport: t, token: "k").unreadCount() == 5)

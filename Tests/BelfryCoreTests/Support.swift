@@ -30,7 +30,7 @@ func source(preset: String, name: String = "work", base: String = "https://api.e
 }
 
 /// An HTTPTransport that answers from a script and records requests.
-final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
+final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     var requests: [HTTPRequest] = []
     var handler: (HTTPRequest) throws -> HTTPResponse
 

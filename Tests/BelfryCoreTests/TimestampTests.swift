@@ -20,10 +20,4 @@ import Testing
         #expect(Timestamp.parse(Timestamp.format(1_700_000_000)) == 1_700_000_000)
     }
 
-    @Test func retryAfterBothForms() {
-        #expect(RetryAfterHeader.parse("7", now: 0) == .seconds(7))
-        let now = Timestamp.parse("2026-10-21T07:27:00Z")!
-        #expect(RetryAfterHeader.parse("Wed, 21 Oct 2026 07:28:00 GMT", now: now) == .seconds(60))
-        #expect(RetryAfterHeader.parse("soon", now: now) == nil)
-    }
 }

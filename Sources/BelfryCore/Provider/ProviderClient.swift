@@ -152,7 +152,7 @@ public struct ProviderClient: Sendable {
         case 401, 403:
             throw ProviderError(.auth, "source \"\(source.name)\": the service refused the token (\(response.status)\(detail)); fix the token, then run `belfry reload`")
         case 429, 503:
-            let ra = response.header("Retry-After").flatMap { RetryAfterHeader.parse($0, now: now()) }
+            let ra = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date(timeIntervalSince1970: now())) }
             throw ProviderError(.rateLimited(retryAfter: ra), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
         default:
             throw ProviderError(.http(status: response.status), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
