@@ -12,7 +12,7 @@ struct Belfry: AsyncParsableCommand {
             config error, 3 agent not running.
             """,
         version: BelfryVersion.string,
-        subcommands: [Check.self, Status.self, Count.self, List.self, Open.self, Read.self, Pause.self, Resume.self, Sync.self, Reload.self, Watch.self, ConfigExample.self])
+        subcommands: [Run.self, Check.self, Status.self, Count.self, List.self, Open.self, Read.self, Pause.self, Resume.self, Sync.self, Reload.self, Watch.self, ConfigExample.self])
 }
 
 enum BelfryVersion {
