@@ -11,7 +11,11 @@ struct SystemdService: Service {
     let watchdog: Duration?
 
     func run() async throws {
-        guard notifier.isActive else { return }
+        guard notifier.isActive else {
+            // Not started by systemd: nothing to say, but a service must live as long as the group.
+            try? await gracefulShutdown()
+            return
+        }
         notifier.send("READY=1", "STATUS=\(await statusLine())")
         await cancelWhenGracefulShutdown {
             let period = watchdog.map { $0 / 3 } ?? .seconds(3600)

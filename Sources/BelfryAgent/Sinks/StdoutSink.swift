@@ -14,7 +14,7 @@ public final class StdoutSink: DesktopSink {
     }
 
     public func serverInfo() async throws -> NotificationServerInfo {
-        NotificationServerInfo(name: "stdout", vendor: "belfry", version: "1", specVersion: "1.2", capabilities: ["body"])
+        NotificationServerInfo(name: "stdout", vendor: "belfry", version: "1", specVersion: "1.2", capabilities: ["actions", "body"])
     }
 
     public func notify(_ n: DesktopNotification) async throws -> UInt32 {
