@@ -34,3 +34,15 @@ extension Agent {
         if let reloadHandler { await reloadHandler() }
     }
 }
+
+extension Agent {
+    public func lastEventID(_ source: String) -> String? { inbox.state.sources[source]?.lastEventID }
+
+    public func setLastEventID(_ id: String, source: String) {
+        inbox.setLastEventID(id, source: source)
+    }
+
+    func logFeed(_ source: String, _ message: String) {
+        logger.info("\(source): \(message)")
+    }
+}

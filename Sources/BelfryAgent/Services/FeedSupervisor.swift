@@ -16,8 +16,13 @@ struct FeedSupervisor: Service {
                 let sources = await agent.enabledSources
                 await withTaskGroup(of: Void.self) { group in
                     for s in sources {
-                        let feed = PollFeed(name: s.name, interval: s.pollInterval, agent: agent, environment: environment)
-                        group.addTask { await feed.loop() }
+                        if s.transport != .poll, let stream = s.profile.stream {
+                            let feed = StreamFeed(source: s, stream: stream, agent: agent, environment: environment)
+                            group.addTask { await feed.loop() }
+                        } else {
+                            let feed = PollFeed(name: s.name, interval: s.pollInterval, agent: agent, environment: environment)
+                            group.addTask { await feed.loop() }
+                        }
                     }
                     _ = await reloadIterator.next()
                     group.cancelAll()

@@ -1,0 +1,133 @@
+import BelfryCore
+import Logging
+
+/// Follows one source over its Server-Sent Events stream, with polling as the catch-up after every
+/// (re)connect and as the fallback: `transport = "auto"` polls for a while when the stream keeps
+/// failing or is not offered, then tries the stream again; `"stream"` never falls back.
+struct StreamFeed {
+    let source: SourceConfig
+    let stream: ProviderProfile.Stream
+    let agent: Agent
+    let environment: [String: String]
+    /// How long "auto" polls after the stream failed before trying it again.
+    var fallbackPeriod: Duration = .seconds(300)
+    /// Consecutive stream failures after which "auto" falls back to polling.
+    var failuresBeforeFallback = 4
+
+    var poller: PollFeed { PollFeed(name: source.name, interval: source.pollInterval, agent: agent, environment: environment) }
+
+    enum Ending {
+        case cancelled
+        /// Poll for this long, then try the stream again (nil: poll for good).
+        case fallBack(Duration?)
+        case retryAfter(Duration)
+    }
+
+    func loop() async {
+        while !Task.isCancelled {
+            switch await follow() {
+            case .cancelled:
+                return
+            case .retryAfter(let d):
+                try? await Task.sleep(for: d)
+            case .fallBack(let period):
+                await agent.logFeed(source.name, period.map { "stream unavailable; polling for \(DurationText.format($0)) before trying it again" }
+                    ?? "the service does not offer a stream; polling")
+                await pollFor(period)
+            }
+        }
+    }
+
+    /// Polls every poll_interval for `period` (for ever when nil).
+    func pollFor(_ period: Duration?) async {
+        guard let wake = await agent.wake(for: source.name) else { return }
+        let end = period.map { ContinuousClock.now + $0 }
+        var failures = 0
+        while !Task.isCancelled {
+            let delay = await poller.pollOnce(failures: &failures)
+            if let end, ContinuousClock.now + delay >= end { try? await Task.sleep(until: end); return }
+            await wake.wait(timeout: delay)
+        }
+    }
+
+    /// One stream session: runs the SSE client with a periodic poll beside it until the stream ends.
+    func follow() async -> Ending {
+        let client: ProviderClient
+        do {
+            client = try await agent.client(for: source.name)
+        } catch {
+            await agent.authFailed(source.name, "\(error)")
+            return .retryAfter(.seconds(30))
+        }
+        let query = stream.endpoint.query.merging(source.query) { _, user in user }
+        let request = client.request(stream.endpoint, id: nil, query: query, body: nil)
+        let allowFallback = source.transport == .auto
+        let config = SSEClient<ContinuousClock>.Configuration(
+            expectedKeepAlive: stream.keepalive,
+            maxConsecutiveFailures: allowFallback ? failuresBeforeFallback : nil)
+        let sse = SSEClient(transport: client.transport, configuration: config,
+                            lastEventID: await agent.lastEventID(source.name) ?? "", makeRequest: { request })
+        let extractor = ItemExtractor(source: source)
+        let name = source.name
+        let eventType = stream.event
+        return await withTaskGroup(of: Ending?.self) { group in
+            // Catch-up and read-elsewhere detection while the stream is up.
+            group.addTask {
+                guard let wake = await agent.wake(for: name) else { return nil }
+                var failures = 0
+                while !Task.isCancelled {
+                    await wake.wait(timeout: source.pollInterval)
+                    if Task.isCancelled { break }
+                    _ = await poller.pollOnce(failures: &failures)
+                }
+                return nil
+            }
+            group.addTask {
+                var failures = 0
+                do {
+                    for try await event in sse {
+                        switch event {
+                        case .connected:
+                            // Items emitted during any gap: list them before trusting the stream.
+                            _ = await poller.pollOnce(failures: &failures)
+                            await agent.feedSucceeded(name, transport: "stream")
+                        case .event(let e):
+                            guard e.type == eventType else { continue }
+                            if let json = try? JSONValue.parse(e.data), let item = extractor.item(from: json) {
+                                await agent.ingest([item], source: name, complete: false)
+                            } else {
+                                await agent.logFeed(name, "ignored a \(eventType) event without an item id")
+                            }
+                            if !e.lastEventID.isEmpty { await agent.setLastEventID(e.lastEventID, source: name) }
+                        case .disconnected(let reason, let n, let retryIn):
+                            await agent.feedFailed(name, "source \"\(name)\": stream dropped (\(reason)); attempt \(n), reconnecting in \(DurationText.format(retryIn))")
+                        }
+                    }
+                    return Task.isCancelled ? .cancelled : .retryAfter(.seconds(1))
+                } catch let e as SSEClientError {
+                    switch e.code {
+                    case .unauthorized:
+                        await agent.authFailed(name, "source \"\(name)\": the stream refused the token (\(e.status.map(String.init) ?? "?")): \(e.message); fix the token, then run `belfry reload`")
+                        return .retryAfter(.seconds(30))
+                    case .notOffered:
+                        return allowFallback ? .fallBack(nil) : .retryAfter(.seconds(300))
+                    case .tooManyFailures:
+                        return .fallBack(fallbackPeriod)
+                    }
+                } catch {
+                    await agent.feedFailed(name, "source \"\(name)\": stream failed: \(error)")
+                    return .retryAfter(.seconds(5))
+                }
+            }
+            var ending: Ending = .cancelled
+            for await result in group {
+                if let result {
+                    ending = result
+                    break
+                }
+            }
+            group.cancelAll()
+            return Task.isCancelled ? .cancelled : ending
+        }
+    }
+}
