@@ -1,10 +1,20 @@
 import BelfryCore
+import Glibc
 
 /// What the control socket and `belfry` verbs see (docs/control.md documents these shapes).
 extension Agent {
     var isPaused: Bool {
         guard let until = pausedUntil else { return false }
         return until > now()
+    }
+
+    /// Inside the configured quiet hours (local time).
+    var isQuiet: Bool {
+        guard let q = config.desktop.quietHours else { return false }
+        var t = time_t(now())
+        var tm = Glibc.tm()
+        localtime_r(&t, &tm)
+        return q.contains(minuteOfDay: Int(tm.tm_hour) * 60 + Int(tm.tm_min))
     }
 
     public func unreadItems(source: String? = nil) -> [Item] {
@@ -53,7 +63,7 @@ extension Agent {
              "capabilities": .array($0.capabilities.sorted().map { .string($0) })]
         } ?? .null
         return [
-            "sources": .array(list), "paused": .bool(isPaused),
+            "sources": .array(list), "paused": .bool(isPaused), "quiet_hours": .bool(isQuiet),
             "paused_until": pausedUntil.flatMap { isPaused ? .string(Timestamp.format($0)) : nil } ?? .null,
             "notification_server": server, "pending_actions": .number(Double(inbox.state.outbox.count)),
             "waiting_popups": .number(Double(waiting.count)),

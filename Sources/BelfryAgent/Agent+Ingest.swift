@@ -5,6 +5,7 @@ extension Agent {
     /// false for a streamed item.
     public func ingest(_ items: [Item], source name: String, complete: Bool) async {
         guard let source = sources[name] else { return }
+        if !held.isEmpty, !isPaused, !isQuiet { await resume() }
         let outcome = inbox.ingest(items, from: source, complete: complete, now: now(), maxAge: config.desktop.maxAge)
         if outcome.silent > 0 { logger.debug("\(name): \(outcome.silent) item(s) recorded without a popup") }
         await present(outcome, source: source)
@@ -26,13 +27,14 @@ extension Agent {
         }
         var folded: [String] = []
         let paused = isPaused
+        let quiet = isQuiet
         for item in outcome.updated {
-            if paused { held.append(item); continue }
+            if paused || (quiet && item.urgency < .critical) { held.append(item); continue }
             await show(item, replacing: popupByKey[item.key] ?? 0)
         }
         for item in fresh {
             lastItemKey = item.key
-            if paused {
+            if paused || (quiet && item.urgency < .critical) {
                 held.append(item)
             } else if limiter.allow(now: now()) {
                 await show(item, replacing: 0)

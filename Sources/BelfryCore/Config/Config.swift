@@ -55,6 +55,7 @@ public struct DesktopSettings: Sendable {
     public var firstRun: FirstRunPolicy
     public var maxAge: Duration
     public var opener: [String]
+    public var quietHours: QuietHours?
 }
 
 public struct SourceConfig: Sendable {

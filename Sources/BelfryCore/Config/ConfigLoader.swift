@@ -51,7 +51,8 @@ public enum ConfigLoader {
             markReadOn: Set(d.strings("mark_read_on") ?? []), burstLimit: d.int("burst_limit") ?? 5,
             burstWindow: d.duration("burst_window") ?? .seconds(10),
             firstRun: FirstRunPolicy(rawValue: d.string("first_run") ?? "summary") ?? .summary,
-            maxAge: d.duration("max_age") ?? .seconds(86400), opener: d.command("opener") ?? ["xdg-open"])
+            maxAge: d.duration("max_age") ?? .seconds(86400), opener: d.command("opener") ?? ["xdg-open"],
+            quietHours: quietHours(d))
 
         var warnings: [String] = []
         var sources: [SourceConfig] = []
@@ -145,6 +146,14 @@ public enum ConfigLoader {
             pollInterval: interval, types: s.strings("types") ?? [], excludeTypes: s.strings("exclude_types") ?? [],
             urgency: urgency, query: s.stringMap("query") ?? [:], icon: s.string("icon"), caFile: s.string("ca_file"),
             allowInsecureHTTP: allowInsecure, enabled: s.bool("enabled") ?? true, profile: profile)
+    }
+
+    private static func quietHours(_ d: ConfigReader.Table) -> QuietHours? {
+        guard let text = d.string("quiet_hours"), !text.isEmpty else { return nil }
+        do { return try QuietHours.parse(text) } catch {
+            d.fail("quiet_hours", error.description)
+            return nil
+        }
     }
 
     private static func checkURL(_ url: String, key: String, _ s: ConfigReader.Table, allowInsecure: Bool) {

@@ -98,6 +98,8 @@ public enum ConfigSchema {
         Setting("first_run", .oneOf(["summary", "all", "none"]), default: .string("summary"),
                 doc: "summary | all | none: what the backlog found on a source's first start does"),
         Setting("max_age", .duration(min: .seconds(1)), default: .string("24h"), doc: "older items are recorded as seen without a popup"),
+        Setting("quiet_hours", .string, default: .string(""),
+                doc: "a daily do-not-disturb window, e.g. \"22:00-07:00\" (local time): items are recorded, critical ones still pop, the rest are summarised when it ends"),
         Setting("opener", .command, default: .array([.string("xdg-open")]),
                 doc: "the program that opens deep links, as argv (the URL is appended; never run through a shell)"),
     ])
