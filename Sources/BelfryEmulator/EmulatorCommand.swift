@@ -17,7 +17,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         discussion: "Admin surface under /_emulator (items, faults, calls); see docs/emulator.md."
     )
 
-    @Option(help: "Provider to emulate: \(EmulatorPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Provider to emulate.")
     var preset: EmulatorPreset
 
     @Option(help: "Port to listen on (0: any free port).")

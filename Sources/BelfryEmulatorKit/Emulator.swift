@@ -16,6 +16,7 @@ public final class Emulator: Sendable {
     private let runtime = NIOLockedValueBox(Runtime())
 
     private struct Runtime {
+        var stopped = false
         var port: Int?
         var group: ServiceGroup?
         var task: Task<Void, any Error>?
@@ -38,9 +39,12 @@ public final class Emulator: Sendable {
         return "http://\(host):\(port)"
     }
 
-    /// Binds, seeds the sample items and starts serving; returns the bound port.
+    /// Binds, seeds the sample items and starts serving; returns the bound port. Starting again
+    /// while running returns the same port; an emulator is not restarted after `stop()`.
     public func start() async throws -> Int {
-        if let port = runtime.withLockedValue({ $0.port }) { return port }
+        let (stopped, running) = runtime.withLockedValue { ($0.stopped, $0.port) }
+        if stopped { throw StartError(description: "this emulator was stopped; make a new one") }
+        if let running { return running }
         seed()
         let env = EmulatorEnvironment(state: state, options: options, api: preset.api)
         let router = Self.makeRouter(env: env)
@@ -88,6 +92,7 @@ public final class Emulator: Sendable {
         await group?.triggerGracefulShutdown()
         _ = await task?.result
         runtime.withLockedValue {
+            $0.stopped = true
             $0.group = nil
             $0.task = nil
         }
