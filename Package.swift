@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "belfry", targets: ["belfry"]),
+        .executable(name: "belfry-emulator", targets: ["BelfryEmulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -16,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Already in the graph through Hummingbird; named for the emulator's locks and channel handler.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -65,6 +69,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The provider emulator: a loopback fake of the five provider APIs (docs/emulator.md).
+        .target(
+            name: "BelfryEmulatorKit",
+            dependencies: [
+                "BelfryCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "BelfryEmulator",
+            dependencies: [
+                "BelfryEmulatorKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore"]),
         .testTarget(name: "BelfryControlTests", dependencies: ["BelfryControl", "BelfryCore"]),
         .testTarget(
@@ -76,5 +100,22 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BelfryDBusTests", dependencies: ["BelfryDBus", "BelfryTestSupport", "BelfryCore"]),
+        .testTarget(
+            name: "BelfryAgentTests",
+            dependencies: [
+                "BelfryAgent", "BelfryCore", "BelfryDBus", "BelfryHTTP", "BelfryControl", "BelfryTestSupport",
+                "BelfryEmulatorKit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "BelfryEmulatorTests",
+            dependencies: [
+                "BelfryEmulatorKit", "BelfryCore", "BelfryHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
     ]
 )

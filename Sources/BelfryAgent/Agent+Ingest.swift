@@ -49,6 +49,7 @@ extension Agent {
     }
 
     func show(_ item: Item, replacing: UInt32) async {
+        if serverInfo == nil { await refreshServer() }  // compose for the server's capabilities
         let n = composer.popup(for: item, source: sources[item.source], replacing: replacing)
         guard let id = await deliver(n, orWait: .item(item)) else { return }
         popups[id] = Popup(source: item.source, keys: [item.key], link: item.link, isSummary: false)
@@ -57,6 +58,7 @@ extension Agent {
 
     func showSummary(source: SourceConfig, keys: [String], backlog: Bool) async {
         guard !keys.isEmpty else { return }
+        if serverInfo == nil { await refreshServer() }
         var all = keys
         let previous = summaryBySource[source.name]
         if let previous, let old = popups[previous], !backlog { all = old.keys + keys }
@@ -68,7 +70,6 @@ extension Agent {
 
     /// Sends a popup; with no notification server (yet) it waits in a bounded queue instead.
     func deliver(_ n: DesktopNotification, orWait w: Waiting) async -> UInt32? {
-        if serverInfo == nil { await refreshServer() }
         if serverInfo != nil {
             do {
                 return try await sink.notify(n)

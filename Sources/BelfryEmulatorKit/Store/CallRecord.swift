@@ -1,0 +1,24 @@
+import BelfryCore
+
+/// One API request as the emulator received it (admin requests are not recorded).
+struct CallRecord: Sendable {
+    var method: String
+    var path: String
+    var query: [String: String]
+    var authorized: Bool
+    var token: String?
+    var body: String
+    var at: String
+
+    var json: JSONValue {
+        .object([
+            "method": .string(method),
+            "path": .string(path),
+            "query": .object(query.mapValues { .string($0) }),
+            "authorized": .bool(authorized),
+            "token": token.map { .string($0) } ?? .null,
+            "body": .string(body),
+            "at": .string(at),
+        ])
+    }
+}
