@@ -40,7 +40,8 @@ final class AgentWorld: @unchecked Sendable {
         ((try? String(contentsOfFile: dir + "/opened", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func configText(source: String = "", desktop: String = "", preset: String = "jaot") -> String {
+    func configText(source: String = "", desktop: String = "", preset: String? = nil) -> String {
+        let preset = preset ?? emulator.preset.rawValue
         """
         [agent]
         state_file = "\(dir)/state.json"
@@ -122,8 +123,8 @@ final class AgentWorld: @unchecked Sendable {
 }
 
 func withWorld(preset: EmulatorPreset = .jaot, server: Bool = true, capabilities: [String] = FakeNotificationServer.defaultCapabilities,
-               _ body: (AgentWorld) async throws -> Void) async throws {
-    let world = try await AgentWorld(preset: preset, server: server, capabilities: capabilities)
+               options: EmulatorOptions = EmulatorOptions(), _ body: (AgentWorld) async throws -> Void) async throws {
+    let world = try await AgentWorld(preset: preset, server: server, capabilities: capabilities, options: options)
     do {
         try await body(world)
     } catch {
