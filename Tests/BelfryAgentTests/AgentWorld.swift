@@ -42,7 +42,7 @@ final class AgentWorld: @unchecked Sendable {
 
     func configText(source: String = "", desktop: String = "", preset: String? = nil) -> String {
         let preset = preset ?? emulator.preset.rawValue
-        """
+        return """
         [agent]
         state_file = "\(dir)/state.json"
         control_socket = "\(dir)/run/control.sock"
