@@ -8,6 +8,8 @@ struct PollFeed {
     let interval: Duration
     let agent: Agent
     let environment: [String: String]
+    /// What `status` reports as this source's transport after a successful poll.
+    var label = "poll"
 
     /// Polls until cancelled.
     func loop() async {
@@ -22,18 +24,20 @@ struct PollFeed {
 
     /// One poll; returns how long to wait before the next.
     func pollOnce(failures: inout Int) async -> Duration {
+        // The token file as it was before this attempt: a refusal waits until it changes.
+        let stamp = TokenLoader.fileStamp(await agent.source(name)?.token, environment: environment)
         do {
             let client = try await agent.client(for: name)
             let items = try await client.listUnread()
             await agent.ingest(items, source: name, complete: true)
-            await agent.feedSucceeded(name, transport: "poll")
+            await agent.feedSucceeded(name, transport: label)
             failures = 0
             return interval
         } catch let e as ProviderError {
             switch e.kind {
             case .auth:
                 await agent.authFailed(name, e.message)
-                return await waitForNewToken()
+                return await waitForNewToken(since: stamp)
             case .rateLimited(let ra):
                 failures += 1
                 await agent.feedFailed(name, e.message)
@@ -46,14 +50,29 @@ struct PollFeed {
         } catch {
             // The token could not be loaded (missing file, failing command): retried like a refusal.
             await agent.authFailed(name, "\(error)")
-            return await waitForNewToken()
+            return await waitForNewToken(since: stamp)
         }
     }
 
-    /// After a refused token: check every 30 s whether the token file changed (or `reload`/`sync` wakes us).
-    func waitForNewToken() async -> Duration {
-        .seconds(30)
+    /// After a refused token: no retry loop. Waits until the token file changes (checked every
+    /// second), `belfry sync` wakes the feed, or `tokenRetry` passes; `reload` restarts the feed anyway.
+    /// Returns how long the caller still waits (zero: retry now).
+    func waitForNewToken(since stamp: Int?) async -> Duration {
+        guard let wake = await agent.wake(for: name) else { return Self.tokenRetry }
+        let token = await agent.source(name)?.token
+        let end = ContinuousClock.now + Self.tokenRetry
+        while !Task.isCancelled, ContinuousClock.now < end {
+            if await wake.wait(timeout: .seconds(1)) { return .zero }
+            if case .file = token, TokenLoader.fileStamp(token, environment: environment) != stamp {
+                await agent.logFeed(name, "the token file changed; trying it")
+                return .zero
+            }
+        }
+        return .zero
     }
+
+    /// A refused token that nothing replaced is tried again this rarely (a token_command may rotate).
+    static let tokenRetry: Duration = .seconds(600)
 
     /// Exponential backoff with full jitter: random in [0, min(cap, floor·2^n)], at least 1 s.
     static func backoff(failures: Int, floor: Duration) -> Duration {

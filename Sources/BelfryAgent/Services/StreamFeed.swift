@@ -1,5 +1,6 @@
 import BelfryCore
 import Logging
+import Synchronization
 
 /// Follows one source over its Server-Sent Events stream, with polling as the catch-up after every
 /// (re)connect and as the fallback: `transport = "auto"` polls for a while when the stream keeps
@@ -52,12 +53,13 @@ struct StreamFeed {
 
     /// One stream session: runs the SSE client with a periodic poll beside it until the stream ends.
     func follow() async -> Ending {
+        let stamp = TokenLoader.fileStamp(source.token, environment: environment)
         let client: ProviderClient
         do {
             client = try await agent.client(for: source.name)
         } catch {
             await agent.authFailed(source.name, "\(error)")
-            return .retryAfter(.seconds(30))
+            return .retryAfter(await poller.waitForNewToken(since: stamp))
         }
         let query = stream.endpoint.query.merging(source.query) { _, user in user }
         let request = client.request(stream.endpoint, id: nil, query: query, body: nil)
@@ -70,15 +72,18 @@ struct StreamFeed {
         let extractor = ItemExtractor(source: source)
         let name = source.name
         let eventType = stream.event
+        let streamUp = Flag()
         return await withTaskGroup(of: Ending?.self) { group in
-            // Catch-up and read-elsewhere detection while the stream is up.
+            // Catch-up and read-elsewhere detection while the stream is up (and items while it is down).
             group.addTask {
                 guard let wake = await agent.wake(for: name) else { return nil }
                 var failures = 0
                 while !Task.isCancelled {
                     await wake.wait(timeout: source.pollInterval)
                     if Task.isCancelled { break }
-                    _ = await poller.pollOnce(failures: &failures)
+                    var p = poller
+                    p.label = streamUp.value ? "stream" : "poll"
+                    _ = await p.pollOnce(failures: &failures)
                 }
                 return nil
             }
@@ -89,8 +94,10 @@ struct StreamFeed {
                         switch event {
                         case .connected:
                             // Items emitted during any gap: list them before trusting the stream.
-                            _ = await poller.pollOnce(failures: &failures)
-                            await agent.feedSucceeded(name, transport: "stream")
+                            streamUp.value = true
+                            var p = poller
+                            p.label = "stream"
+                            _ = await p.pollOnce(failures: &failures)
                         case .event(let e):
                             guard e.type == eventType else { continue }
                             if let json = try? JSONValue.parse(e.data), let item = extractor.item(from: json) {
@@ -100,6 +107,7 @@ struct StreamFeed {
                             }
                             if !e.lastEventID.isEmpty { await agent.setLastEventID(e.lastEventID, source: name) }
                         case .disconnected(let reason, let n, let retryIn):
+                            streamUp.value = false
                             await agent.feedFailed(name, "source \"\(name)\": stream dropped (\(reason)); attempt \(n), reconnecting in \(DurationText.format(retryIn))")
                         }
                     }
@@ -108,7 +116,7 @@ struct StreamFeed {
                     switch e.code {
                     case .unauthorized:
                         await agent.authFailed(name, "source \"\(name)\": the stream refused the token (\(e.status.map(String.init) ?? "?")): \(e.message); fix the token, then run `belfry reload`")
-                        return .retryAfter(.seconds(30))
+                        return .retryAfter(await poller.waitForNewToken(since: stamp))
                     case .notOffered:
                         return allowFallback ? .fallBack(nil) : .retryAfter(.seconds(300))
                     case .tooManyFailures:
@@ -129,5 +137,14 @@ struct StreamFeed {
             group.cancelAll()
             return Task.isCancelled ? .cancelled : ending
         }
+    }
+}
+
+/// A boolean shared between the tasks of one stream session.
+final class Flag: Sendable {
+    private let state = Mutex(false)
+    var value: Bool {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
     }
 }

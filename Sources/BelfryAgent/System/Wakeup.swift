@@ -24,13 +24,16 @@ public final class Wakeup: Sendable {
     }
 
     /// Returns after `timeout`, on `fire()`, or when the task is cancelled, whichever is first.
-    public func wait(timeout: Duration) async {
-        if state.withLock({ s in defer { s.pending = false }; return s.pending }) { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitForFire() }
-            await group.next()
+    /// The result tells whether it was woken by `fire()` (false: the timeout passed or cancelled).
+    @discardableResult
+    public func wait(timeout: Duration) async -> Bool {
+        if state.withLock({ s in defer { s.pending = false }; return s.pending }) { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { try? await Task.sleep(for: timeout); return false }
+            group.addTask { await self.waitForFire(); return !Task.isCancelled }
+            let fired = await group.next() ?? false
             group.cancelAll()
+            return fired
         }
     }
 
