@@ -22,12 +22,12 @@ extension Agent {
                 inbox.actionLanded(action.id)
             } catch {
                 let attempts = action.attempts + 1
-                var delay = min(600.0, 2.0 * Double(1 << min(attempts, 9)))
+                // Jitter first, then Retry-After as a floor: the jitter must never bring a retry before it.
+                var delay = min(600.0, 2.0 * Double(1 << min(attempts, 9))) * Double.random(in: 0.5...1.0)
                 if let e = error as? ProviderError {
-                    if case .rateLimited(let ra?) = e.kind { delay = max(delay, ra.seconds) }
+                    if case .rateLimited(let ra?) = e.kind { delay = min(Inbox.maxRetryDelay, max(delay, ra.seconds)) }
                     if e.kind == .auth { dropToken(action.source) }
                 }
-                delay *= Double.random(in: 0.5...1.0)
                 logger.warning("\(action.source): \(action.kind.rawValue) not delivered (attempt \(attempts)), retrying in \(Int(delay))s: \(error)")
                 inbox.actionFailed(action.id, error: "\(error)", retryAt: now() + delay)
             }

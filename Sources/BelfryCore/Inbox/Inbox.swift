@@ -160,7 +160,14 @@ public struct Inbox: Sendable {
     }
 
     /// Actions whose retry time has come.
-    public func dueActions(now: Double) -> [PendingAction] { state.outbox.filter { $0.notBefore <= now } }
+    /// Actions whose retry time has come. A retry time further ahead than any delay the outbox sets
+    /// means the wall clock jumped back: such an action is due now rather than stuck until the clock catches up.
+    public func dueActions(now: Double) -> [PendingAction] {
+        state.outbox.filter { $0.notBefore <= now || $0.notBefore > now + Self.maxRetryDelay }
+    }
+
+    /// The longest an outbox retry is ever put off (seconds), Retry-After included.
+    public static let maxRetryDelay: Double = 3600
 
     public mutating func actionLanded(_ id: Int) {
         state.outbox.removeAll { $0.id == id }
