@@ -64,7 +64,7 @@ extension Agent {
         } ?? .null
         return [
             "sources": .array(list), "paused": .bool(isPaused), "quiet_hours": .bool(isQuiet),
-            "paused_until": pausedUntil.flatMap { isPaused ? .string(Timestamp.format($0)) : nil } ?? .null,
+            "paused_until": pausedUntil.flatMap { isPaused && $0 < .greatestFiniteMagnitude ? .string(Timestamp.format($0)) : nil } ?? .null,
             "notification_server": server, "pending_actions": .number(Double(inbox.state.outbox.count)),
             "waiting_popups": .number(Double(waiting.count)),
         ]

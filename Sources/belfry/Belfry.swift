@@ -12,7 +12,25 @@ struct Belfry: AsyncParsableCommand {
             config error, 3 agent not running.
             """,
         version: BelfryVersion.string,
-        subcommands: [Run.self, Check.self, Status.self, Count.self, List.self, Open.self, Read.self, Pause.self, Resume.self, Sync.self, Reload.self, Watch.self, ConfigExample.self])
+        subcommands: [Run.self, Check.self, Status.self, Count.self, List.self, Open.self, Read.self, Pause.self, Resume.self, Sync.self, Reload.self, Watch.self, ConfigExample.self, GenerateManual.self])
+
+    /// argument-parser's own entry point, except that a usage error exits 2 (DESIGN.md), not 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 enum BelfryVersion {
