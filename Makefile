@@ -2,6 +2,7 @@
 PREFIX ?= $(HOME)/.local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
 UNITDIR ?= $(HOME)/.config/systemd/user
 SWIFT ?= swift
 
@@ -23,6 +24,8 @@ install: build
 	"$(DESTDIR)$(BINDIR)/belfry" --generate-completion-script bash > "$(DESTDIR)$(DATADIR)/bash-completion/completions/belfry"
 	"$(DESTDIR)$(BINDIR)/belfry" --generate-completion-script zsh > "$(DESTDIR)$(DATADIR)/zsh/site-functions/_belfry"
 	"$(DESTDIR)$(BINDIR)/belfry" --generate-completion-script fish > "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/belfry.fish"
+	install -d "$(DESTDIR)$(MANDIR)/man1"
+	"$(DESTDIR)$(BINDIR)/belfry" generate-manual > "$(DESTDIR)$(MANDIR)/man1/belfry.1"
 	@echo "installed. Next: write ~/.config/belfry/config.toml (see config.example.toml), then"
 	@echo "  systemctl --user daemon-reload && systemctl --user enable --now belfry"
 
@@ -30,6 +33,7 @@ uninstall:
 	-systemctl --user disable --now belfry 2>/dev/null
 	rm -f "$(DESTDIR)$(BINDIR)/belfry" "$(DESTDIR)$(UNITDIR)/belfry.service" "$(DESTDIR)$(DATADIR)/applications/belfry.desktop"
 	rm -f "$(DESTDIR)$(DATADIR)/bash-completion/completions/belfry" "$(DESTDIR)$(DATADIR)/zsh/site-functions/_belfry" "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/belfry.fish"
+	rm -f "$(DESTDIR)$(MANDIR)/man1/belfry.1"
 	rm -rf "$(DESTDIR)$(DATADIR)/doc/belfry"
 
 test:
