@@ -18,7 +18,12 @@ public enum ConfigLoader {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw ConfigErrors([ConfigError(file: path, line: nil, key: nil, message: "is not UTF-8 text")])
         }
-        return try parse(text, file: path)
+        var config = try parse(text, file: path)
+        // The config may hold a token (or say where one is): as for token files, other users should not read it.
+        if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            config.warnings.append("\(path) can be read by other users (mode \(String(mode & 0o777, radix: 8))); chmod 600 it")
+        }
+        return config
     }
 
     /// Validates config text; every problem is reported, not just the first.

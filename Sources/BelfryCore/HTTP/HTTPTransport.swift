@@ -10,7 +10,9 @@ public struct HTTPHeader: Sendable, Equatable {
 
 /// Transport-level settings shared by requests and streams of one source.
 public struct HTTPSecurity: Sendable, Equatable {
-    /// A PEM bundle of extra CA certificates (a private CA); `nil` uses the system store.
+    /// A PEM bundle of CA certificates (a private CA), passed to libcurl as `CURLOPT_CAINFO`. It
+    /// REPLACES the system store for this source: a service behind a public CA is then not trusted
+    /// unless the bundle holds that CA too. `nil` uses the system store. Verification is always on.
     public var caFile: String?
     public init(caFile: String? = nil) { self.caFile = caFile }
 }
