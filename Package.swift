@@ -108,6 +108,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // dunst under Xvfb on a private bus, the emulator and the agent: the end-to-end proof (issue 6).
+        .testTarget(
+            name: "BelfryE2ETests",
+            dependencies: [
+                "BelfryAgent", "BelfryCore", "BelfryDBus", "BelfryHTTP", "BelfryTestSupport", "BelfryEmulatorKit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "BelfryEmulatorTests",
             dependencies: [

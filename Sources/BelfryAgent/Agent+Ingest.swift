@@ -5,8 +5,9 @@ extension Agent {
     /// false for a streamed item.
     public func ingest(_ items: [Item], source name: String, complete: Bool) async {
         guard let source = sources[name] else { return }
-        if !held.isEmpty, !isPaused, !isQuiet { await resume() }
         let outcome = inbox.ingest(items, from: source, complete: complete, now: now(), maxAge: config.desktop.maxAge)
+        // After the listing is applied, so held items read elsewhere meanwhile are not summarised.
+        if !held.isEmpty, !isPaused, !isQuiet { await resume() }
         if outcome.silent > 0 { logger.debug("\(name): \(outcome.silent) item(s) recorded without a popup") }
         await present(outcome, source: source)
         stateChanged()
