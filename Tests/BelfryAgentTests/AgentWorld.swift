@@ -40,7 +40,7 @@ final class AgentWorld: @unchecked Sendable {
         ((try? String(contentsOfFile: dir + "/opened", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func configText(source: String = "", desktop: String = "", preset: String? = nil) -> String {
+    func configText(source: String = "", desktop: String = "", preset: String? = nil, poll: String = "1s") -> String {
         let preset = preset ?? emulator.preset.rawValue
         return """
         [agent]
@@ -56,7 +56,7 @@ final class AgentWorld: @unchecked Sendable {
         base_url = "\(emulator.baseURL)"
         web_url = "https://app.example.com"
         token = "test-token"
-        poll_interval = "1s"
+        poll_interval = "\(poll)"
         \(source)
         """
     }
