@@ -6,7 +6,7 @@ MANDIR ?= $(DATADIR)/man
 UNITDIR ?= $(HOME)/.config/systemd/user
 SWIFT ?= swift
 
-.PHONY: all build install uninstall test demo clean
+.PHONY: all build install uninstall test demo bench clean
 
 all: build
 
@@ -41,6 +41,10 @@ test:
 
 demo:
 	bash scripts/demo.sh
+
+# The performance figures of issue 8: a table on stdout and in BENCHMARKS.md (about 3 minutes).
+bench:
+	bash scripts/bench.sh
 
 clean:
 	rm -rf .build

@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "belfry", targets: ["belfry"]),
         .executable(name: "belfry-emulator", targets: ["BelfryEmulator"]),
+        .executable(name: "belfry-bench", targets: ["BelfryBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -87,6 +88,15 @@ let package = Package(
             dependencies: [
                 "BelfryEmulatorKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The benchmark suite (make bench, BENCHMARKS.md): drives the release `belfry` binary and the
+        // agent in process against the emulator and a private bus. Never linked into `belfry`.
+        .executableTarget(
+            name: "BelfryBench",
+            dependencies: [
+                "BelfryAgent", "BelfryCore", "BelfryDBus", "BelfryHTTP", "BelfryTestSupport", "BelfryEmulatorKit",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore"]),

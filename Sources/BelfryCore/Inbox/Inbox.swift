@@ -39,8 +39,10 @@ public struct Inbox: Sendable {
     public mutating func ingest(_ items: [Item], from source: SourceConfig, complete: Bool, now: Double,
                                 maxAge: Duration) -> Outcome {
         var outcome = Outcome()
-        var s = state.sources[source.name] ?? SourceState()
-        var cache = unread[source.name] ?? [:]
+        // Taken out (not copied) so that the writes below do not copy the whole seen map and unread
+        // cache on every call (copy-on-write): both are put back at the end.
+        var s = state.sources.removeValue(forKey: source.name) ?? SourceState()
+        var cache = unread.removeValue(forKey: source.name) ?? [:]
         let firstRun = !s.initialized
         let oldest = now - maxAge.seconds
         var listedUnread = Set<String>()
@@ -113,7 +115,7 @@ public struct Inbox: Sendable {
     /// and queued for the service when it has a mark-read endpoint. Returns the keys actually changed.
     @discardableResult
     public mutating func markRead(source: SourceConfig, ids: [String], now: Double) -> [String] {
-        var s = state.sources[source.name] ?? SourceState()
+        var s = state.sources.removeValue(forKey: source.name) ?? SourceState()  // moved, not copied
         var changed: [String] = []
         for id in ids {
             var rec = s.seen[id] ?? SeenRecord(firstSeen: now)

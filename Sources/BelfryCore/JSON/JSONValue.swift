@@ -13,9 +13,9 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     /// Parses UTF-8 JSON bytes. Throws `JSONValue.ParseError` naming what is wrong.
     public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try JSONParser.parse(bytes)
         } catch {
-            throw ParseError(message: "not valid JSON (\(Self.describe(error)))")
+            throw ParseError(message: "not valid JSON (\(error.message))")
         }
     }
 
@@ -32,11 +32,6 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var message: String
         public var description: String { message }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let ctx) = error { return ctx.debugDescription }
-        return "\(error)"
     }
 }
 

@@ -64,7 +64,7 @@ public final class StateFile: @unchecked Sendable {
     public func load(warning: (String) -> Void) -> PersistedState {
         guard let data = FileManager.default.contents(atPath: path) else { return PersistedState() }
         do {
-            let state = try JSONDecoder().decode(PersistedState.self, from: data)
+            let state = try StateCodec.decode(data)
             guard state.version <= PersistedState.currentVersion else {
                 throw Failure(message: "version \(state.version) is newer than this belfry understands")
             }
@@ -79,10 +79,8 @@ public final class StateFile: @unchecked Sendable {
 
     /// Writes atomically: a crash at any moment leaves either the old or the new file, both parseable.
     public func save(_ state: PersistedState) throws(Failure) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data: Data
-        do { data = try encoder.encode(state) } catch { throw Failure(message: "cannot encode the state: \(error)") }
+        let data: [UInt8]
+        do { data = try StateCodec.encode(state) } catch { throw Failure(message: "cannot encode the state: \(error)") }
         try Self.makeFolders(folder)
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)

@@ -1,0 +1,55 @@
+import BelfryCore
+import Foundation
+
+/// Figure 6: the state file with 100,000 seen keys (one source): save (encode, write, fsync, rename),
+/// load (read, decode), the file size, and lookups in the seen dictionary at 10,000 and 100,000 keys
+/// (a Swift Dictionary: hashed, so the time per lookup should not grow with the count).
+struct StateScale {
+    struct Result {
+        var saveMS: [Double] = []
+        var loadMS: [Double] = []
+        var bytes = 0
+        var lookupNS: [Int: Double] = [:]
+    }
+
+    var keys = 100_000
+    var runs = 5
+
+    func run() throws -> Result {
+        let scratch = try Scratch("state")
+        var r = Result()
+        var state = PersistedState()
+        state.sources["bench"] = SourceState(initialized: true, seen: makeSeen(keys), lastEventID: "x")
+        let file = StateFile(path: scratch.path + "/state.json")
+        for _ in 0..<runs {
+            let t0 = nowNS()
+            try file.save(state)
+            let t1 = nowNS()
+            let loaded = file.load(warning: { _ in })
+            let t2 = nowNS()
+            guard loaded.sources["bench"]?.seen.count == keys else { throw BenchError("state did not round-trip") }
+            r.saveMS.append(ms(t1 - t0))
+            r.loadMS.append(ms(t2 - t1))
+        }
+        r.bytes = Int((try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0)
+        for n in [10_000, 100_000] {
+            let seen = makeSeen(n)
+            let probes = (0..<200_000).map { "bench:item-\(($0 &* 7919) % (n * 2))" } // half hits, half misses
+            var hits = 0
+            let t0 = nowNS()
+            for p in probes where seen[p] != nil { hits += 1 }
+            let t1 = nowNS()
+            precondition(hits > 0)
+            r.lookupNS[n] = Double(t1 - t0) / Double(probes.count)
+        }
+        return r
+    }
+
+    private func makeSeen(_ n: Int) -> [String: SeenRecord] {
+        var seen: [String: SeenRecord] = [:]
+        seen.reserveCapacity(n)
+        let t = Date().timeIntervalSince1970
+        for i in 0..<n { seen["bench:item-\(i)"] = SeenRecord(firstSeen: t - Double(i), read: i % 3 == 0) }
+        return seen
+    }
+}

@@ -1,0 +1,88 @@
+import BelfryAgent
+import BelfryCore
+import BelfryDBus
+import BelfryHTTP
+import Foundation
+import Logging
+
+/// Figure 2: events per second through the agent's own path — SSE parse → JSON → item → Inbox (dedup)
+/// → rules (burst limiter, popup composition) → `Notify` over a private bus to the recording server,
+/// which must have received every one — in process, with the same calls StreamFeed makes. The burst
+/// limit is lifted (set to Int.max after the config is read) so every event pops.
+struct Sustained {
+    struct Result {
+        var rates: [Double] = []
+        var rssKB: [Int] = []
+        /// The floor: sequential Notify round trips from a bare BusConnection to the same server.
+        var bareRate = 0.0
+    }
+
+    var perRound = 10_000
+    var rounds = 4
+
+    func run() async throws -> Result {
+        let world = try await World(preset: .visualLayer)
+        defer { Task { await world.close() } }
+        // One item exactly as the emulator renders it: the template of every event.
+        guard let template = try await world.admin("POST", "/_emulator/items", #"{"message":"template"}"#).array?.first,
+              case .object(var fields) = template else { throw BenchError("no template item") }
+        let scratch = try Scratch("sustained")
+        var config = try ConfigLoader.parse(agentConfig(dir: scratch.path, preset: "visual-layer", baseURL: world.emulator.baseURL,
+                                                        transport: "stream"), file: "bench.toml")
+        config.desktop.burstLimit = Int.max
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let sink = DBusNotifications(busAddress: world.bus.address)
+        let agent = Agent(config: config, sink: sink, transport: world.http, stateFile: nil, state: PersistedState(),
+                          environment: [:], logger: logger)
+        await agent.refreshServer()
+        let source = config.sources[0]
+        let extractor = ItemExtractor(source: source)
+        var result = Result()
+        var serial = 0
+        for _ in 0..<rounds {
+            // The round's stream bytes, built before the clock starts.
+            var bytes: [UInt8] = []
+            for _ in 0..<perRound {
+                serial += 1
+                let id = String(format: "00000000-0000-4000-8000-%012d", serial)
+                fields["id"] = .string(id)
+                fields["message"] = .string("event \(serial)")
+                bytes += Array("event: notification\nid: \(id)\ndata: \(String(decoding: try JSONEncoder().encode(JSONValue.object(fields)), as: UTF8.self))\n\n".utf8)
+            }
+            world.server.reset()
+            var parser = SSEParser()
+            let t0 = nowNS()
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(offset + 16_384, bytes.count)
+                let events = try parser.parse(bytes[offset..<end])
+                for e in events where e.type == "notification" {
+                    if let json = try? JSONValue.parse(e.data), let item = extractor.item(from: json) {
+                        await agent.ingest([item], source: source.name, complete: false)
+                    }
+                    if !e.lastEventID.isEmpty { await agent.setLastEventID(e.lastEventID, source: source.name) }
+                }
+                offset = end
+            }
+            try await waitUntil("\(perRound) Notify calls", timeout: .seconds(60)) { world.server.count >= perRound }
+            let t1 = world.server.receipts.last!.at
+            result.rates.append(Double(perRound) / (Double(t1 - t0) / 1e9))
+            result.rssKB.append(Proc.status(getpid(), "VmRSS") ?? 0)
+        }
+        await sink.shutdown()
+        let bare = try await BusConnection.connect(address: world.bus.address)
+        let hints = DBusValue.dict(key: "s", value: "v", [])
+        let n = 3000
+        let b0 = nowNS()
+        for i in 0..<n {
+            _ = try await bare.call(destination: "org.freedesktop.Notifications", path: "/org/freedesktop/Notifications",
+                                    interface: "org.freedesktop.Notifications", member: "Notify",
+                                    args: [.string("bare"), .uint32(0), .string(""), .string("bare \(i)"), .string(""),
+                                           .strings([]), hints, .int32(-1)])
+        }
+        result.bareRate = Double(n) / (Double(nowNS() - b0) / 1e9)
+        await bare.close()
+        return result
+    }
+}

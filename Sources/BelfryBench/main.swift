@@ -1,0 +1,91 @@
+import Foundation
+
+// belfry-bench: the performance figures of issue 8, printed as a Markdown table (stdout); progress on
+// stderr. `scripts/bench.sh` (make bench) builds in release, runs this and writes BENCHMARKS.md.
+//   belfry-bench [all|latency|sustained|burst|idle|start|state|poll]… [--quick]
+
+signal(SIGPIPE, SIG_IGN) // a stream reader that left must not kill the bench
+let args = Array(CommandLine.arguments.dropFirst())
+let quick = args.contains("--quick")
+var figures = Set(args.filter { !$0.hasPrefix("--") })
+if figures.isEmpty || figures.contains("all") { figures = ["latency", "sustained", "burst", "idle", "start", "state", "poll"] }
+
+func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+func mb(_ kB: Int) -> String { String(format: "%.1f MB", Double(kB) / 1024) }
+func mark(_ ok: Bool) -> String { ok ? "yes" : "**no**" }
+
+func row(_ figure: String, _ measured: String, _ target: String, _ met: Bool?) {
+    let line = "| \(figure) | \(measured) | \(target) | \(met.map(mark) ?? "—") |"
+    print(line)
+    fflush(nil)
+}
+
+print("| figure | measured (median of runs) | target | met |")
+print("|---|---|---|---|")
+do {
+    if figures.contains("check") { try SelfCheck.run(); exit(0) }
+    if figures.contains("latency") {
+        log("stream latency…")
+        let r = try await StreamLatency(events: quick ? 200 : 1000, naiveEvents: quick ? 100 : 1000).run()
+        let ap50 = quantile(r.agent, 0.5), ap99 = quantile(r.agent, 0.99)
+        let np50 = quantile(r.naive, 0.5), np99 = quantile(r.naive, 0.99)
+        row("stream latency, belfry (\(r.agent.count) events)", "p50 \(f(ap50, 3)) ms, p99 \(f(ap99, 3)) ms, max \(f(r.agent.max() ?? 0, 3)) ms",
+            "p50 ≤ 1 ms, p99 ≤ 5 ms", ap50 <= 1 && ap99 <= 5)
+        row("stream latency, naive curl -N + notify-send (\(r.naive.count) events)", "p50 \(f(np50)) ms, p99 \(f(np99)) ms", "—", nil)
+        row("stream latency ratio naive / belfry", "p50 \(f(np50 / ap50, 1))x, p99 \(f(np99 / ap99, 1))x", "≥ 10x", np50 / ap50 >= 10)
+    }
+    if figures.contains("sustained") {
+        log("sustained rate…")
+        let r = try await Sustained(perRound: quick ? 5000 : 10_000, rounds: 4).run()
+        let rate = median(r.rates)
+        let flat = r.rssKB.count >= 3 && Double(r.rssKB.last!) <= Double(r.rssKB[r.rssKB.count - 2]) * 1.05
+        row("sustained rate (\(r.rates.count) rounds of events, in process)", "\(Int(rate))/s (rounds: \(r.rates.map { String(Int($0)) }.joined(separator: ", ")))",
+            "≥ 5,000/s", rate >= 5000)
+        row("sustained floor: bare sequential Notify round trips (BusConnection.call, same bus and server)", "\(Int(r.bareRate))/s", "—", nil)
+        row("sustained memory (bench process RSS after each round; max_seen 20,000 reached in round 2)", r.rssKB.map(mb).joined(separator: " → "), "flat", flat)
+    }
+    if figures.contains("burst") {
+        log("burst / first run…")
+        let r = try await Burst(items: 10_000, runs: quick ? 1 : 3).run()
+        let done = median(r.doneMS)
+        let hwm = r.hwmKB.sorted()[r.hwmKB.count / 2]
+        row("first run, 10,000 unread: exec → summary popup", "\(f(done, 0)) ms (runs: \(r.doneMS.map { f($0, 0) }.joined(separator: ", ")))", "≤ 1 s", done <= 1000)
+        row("first run: popups", "\(r.popups.map(String.init).joined(separator: ", ")) (\"\(r.summary)\"); items recorded: \(r.seen.map(String.init).joined(separator: ", "))",
+            "exactly 1", r.popups.allSatisfy { $0 == 1 })
+        row("first run: peak RSS (VmHWM)", mb(hwm), "≤ 60 MB", hwm <= 60 * 1024)
+    }
+    if figures.contains("idle") {
+        log("idle (\(quick ? 15 : 60) s)…")
+        let r = try await Idle(seconds: quick ? 15 : 60).run()
+        row("idle CPU (\(r.slots / 10) s, stream pinging every 3 s)", "\(f(r.cpuPercent, 3)) %", "≤ 0.1 %", r.cpuPercent <= 0.1)
+        row("idle wake-ups", "\(r.switches) context switches over \(r.pings) pings (\(f(Double(r.switches) / Double(max(r.pings, 1)), 1))/ping); active 100-ms slots \(r.activeSlots) of \(r.slots); \(r.threads) threads",
+            "none between pings", r.activeSlots <= r.pings * 2)
+        row("idle memory", "RSS \(mb(r.rssKB)), PSS \(mb(r.pssKB))", "RSS ≤ 30 MB", r.rssKB <= 30 * 1024)
+    }
+    if figures.contains("start") {
+        log("start…")
+        let r = try Start(runs: quick ? 5 : 15).run()
+        let first = median(r.firstRequest)
+        row("start: exec → first request received", "\(f(first, 1)) ms", "≤ 50 ms", first <= 50)
+        row("start floor: exec → exit of /bin/true; of `belfry config-example`", "\(f(median(r.trueExit), 1)) ms; \(f(median(r.cliExit), 1)) ms", "—", nil)
+    }
+    if figures.contains("state") {
+        log("state scale…")
+        let r = try StateScale(runs: 5).run()
+        row("state 100,000 seen keys: load", "\(f(median(r.loadMS), 1)) ms", "≤ 50 ms", median(r.loadMS) <= 50)
+        row("state 100,000 seen keys: save (incl. fsync)", "\(f(median(r.saveMS), 1)) ms", "≤ 50 ms", median(r.saveMS) <= 50)
+        row("state 100,000 seen keys: file size", mb(r.bytes / 1024), "≤ 8 MB", r.bytes <= 8 << 20)
+        let l10 = r.lookupNS[10_000] ?? 0, l100 = r.lookupNS[100_000] ?? 0
+        row("state lookups (hashed Dictionary)", "\(f(l10, 0)) ns at 10k keys, \(f(l100, 0)) ns at 100k keys", "O(1)", l100 <= l10 * 3)
+    }
+    if figures.contains("poll") {
+        log("poll cost…")
+        let r = try await PollCost(window: 6).run()
+        row("poll with nothing new (\(r.polls) polls in 6 s)", "\(f(Double(r.requests) / Double(max(r.polls, 1)), 1)) request(s) per poll, state written: \(r.stateWritten ? "yes" : "no")",
+            "1 request, no state write", r.requests == r.polls && !r.stateWritten)
+    }
+} catch {
+    log("failed: \(error)")
+    exit(1)
+}
+exit(0)
