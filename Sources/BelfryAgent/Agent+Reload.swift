@@ -46,3 +46,20 @@ extension Agent {
         logger.info("\(source): \(message)")
     }
 }
+
+extension Agent {
+    /// After a suspend: every feed polls now and every stream reconnects (then catches up).
+    public func resumedFromSleep() {
+        logger.info("resumed from suspend: reconnecting and catching up")
+        for w in feedWakes.values { w.fire() }
+        for w in resumeWakes.values { w.fire() }
+    }
+
+    /// Fired on resume from suspend: the stream session of `source` ends so it reconnects at once.
+    func resumeWake(for source: String) -> Wakeup {
+        if let w = resumeWakes[source] { return w }
+        let w = Wakeup()
+        resumeWakes[source] = w
+        return w
+    }
+}

@@ -50,6 +50,7 @@ public actor Agent {
     let outboxWake = Wakeup()
     let flushWake = Wakeup()
     var feedWakes: [String: Wakeup] = [:]
+    var resumeWakes: [String: Wakeup] = [:]
     var subscribers: [Int: AsyncStream<JSONValue>.Continuation] = [:]
     var nextSubscriber = 0
     var lastItemKey: String?

@@ -88,6 +88,7 @@ public struct AgentRunner {
             DesktopEventPump(agent: agent, events: sink.events),
             OutboxService(agent: agent, now: { Date().timeIntervalSince1970 }),
             FeedSupervisor(agent: agent, reloads: reloads, environment: environment),
+            SleepWatcher(agent: agent, environment: environment, logger: logger),
         ]
         if trapSignals { services.append(ReloadSignalService(reload: reload)) }
         if let path = controlSocketPath {

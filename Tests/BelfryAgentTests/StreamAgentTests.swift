@@ -1,4 +1,4 @@
-import BelfryAgent
+@testable import BelfryAgent
 import BelfryCore
 import BelfryEmulatorKit
 import BelfryTestSupport
@@ -100,5 +100,25 @@ import Testing
             _ = try await w.server!.waitForNotifyCalls(1, timeout: .seconds(5))
             #expect(try await w.calls().allSatisfy { $0["path"]?.string != "/api/v1/notifications/stream" })
         }
+    }
+
+    @Test func aResumeFromSuspendReconnectsAndCatchesUpAtOnce() async throws {
+        try await withWorld(preset: .visualLayer, options: Self.options) { w in
+            try await w.start(w.configText(source: Self.slowPoll, poll: "10m"))
+            try await streaming(w)
+            let streams = try await w.calls().filter { $0["path"]?.string == "/api/v1/notifications/stream" }.count
+            let lists = try await w.calls().filter { $0["path"]?.string == "/api/v1/notifications" }.count
+            await w.agent.resumedFromSleep()
+            try await w.eventually("reconnected and caught up", timeout: .seconds(5)) {
+                let calls = try await w.calls()
+                return calls.filter { $0["path"]?.string == "/api/v1/notifications/stream" }.count > streams
+                    && calls.filter { $0["path"]?.string == "/api/v1/notifications" }.count > lists
+            }
+        }
+    }
+
+    @Test func aSuspendIsSeenBetweenTheClocks() {
+        #expect(SleepWatcher.wasSuspended(continuous: .seconds(3600), suspending: .seconds(60)))
+        #expect(!SleepWatcher.wasSuspended(continuous: .seconds(61), suspending: .seconds(60)))
     }
 }

@@ -73,7 +73,15 @@ struct StreamFeed {
         let name = source.name
         let eventType = stream.event
         let streamUp = Flag()
+        let resume = await agent.resumeWake(for: name)
         return await withTaskGroup(of: Ending?.self) { group in
+            // A resume from suspend: the connection is likely dead; reconnect (and catch up) now.
+            group.addTask {
+                while !Task.isCancelled {
+                    if await resume.wait(timeout: .seconds(86400)) { return .retryAfter(.zero) }
+                }
+                return nil
+            }
             // Catch-up and read-elsewhere detection while the stream is up (and items while it is down).
             group.addTask {
                 guard let wake = await agent.wake(for: name) else { return nil }
