@@ -9,6 +9,7 @@ belfry_install_deps
 swift build 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | tail -3
 bin=$(swift build --show-bin-path)
 
+umask 077
 work=$(mktemp -d /tmp/belfry-demo.XXXXXX)
 pids=()
 cleanup() {
