@@ -157,7 +157,7 @@ final class DunstSession: @unchecked Sendable {
     var log: String { (try? String(contentsOfFile: dir + "/dunst.log", encoding: .utf8)) ?? "" }
 
     /// Saves the top-right corner of the screen (where the popups are) as a PNG; needs ImageMagick's `import`.
-    func screenshot(to path: String, width: Int = 470, height: Int = 200) async throws {
+    func screenshot(to path: String, width: Int = 470, height: Int = 110) async throws {
         let (status, output) = try await ChildProcess.run(
             "import", ["-window", "root", "-crop", "\(width)x\(height)+\(1280 - width)+0", "+repage", "-strip", path],
             environment: environment, timeout: .seconds(20))
@@ -188,7 +188,7 @@ final class DunstSession: @unchecked Sendable {
             format = "<b>%s</b>\\n%b"
             alignment = left
             word_wrap = yes
-            show_indicators = yes
+            show_indicators = no
             icon_position = off
             sticky_history = yes
             history_length = 20
