@@ -45,4 +45,15 @@ struct ConfigOption: ParsableArguments {
     func path(environment: [String: String]) -> String {
         config ?? ConfigLoader.defaultPath(environment: environment)
     }
+
+    /// The validated config, or exit 2 with every problem listed.
+    func load(environment: [String: String]) throws -> (path: String, config: BelfryConfig) {
+        let path = path(environment: environment)
+        do {
+            return (path, try ConfigLoader.load(path: path))
+        } catch {
+            printError("belfry: the config was refused:\n\(error)")
+            throw ExitCode(2)
+        }
+    }
 }

@@ -14,14 +14,7 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let env = Environment.current
-        let path = options.path(environment: env)
-        let config: BelfryConfig
-        do {
-            config = try ConfigLoader.load(path: path)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(2)
-        }
+        let (path, config) = try options.load(environment: env)
         print("\(path): valid, \(config.sources.count) source(s)")
         for w in config.warnings { print("warning: \(w)") }
         let transport: CurlTransport

@@ -21,14 +21,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let env = Environment.current
-        let path = options.path(environment: env)
-        let config: BelfryConfig
-        do {
-            config = try ConfigLoader.load(path: path)
-        } catch {
-            printError("belfry: the config was refused:\n\(error)")
-            throw ExitCode(2)
-        }
+        let (path, config) = try options.load(environment: env)
         let logger = LogSetup.makeLogger(level: config.agent.logLevel)
         let transport: CurlTransport
         do { transport = try CurlTransport() } catch {

@@ -1,18 +1,10 @@
+import BelfryAgent
 import BelfryCore
 import Glibc
 import Logging
 
 enum Environment {
-    static var current: [String: String] {
-        var env: [String: String] = [:]
-        var e = environ
-        while let entry = e.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            e += 1
-        }
-        return env
-    }
+    static var current: [String: String] { ProcessEnvironment.current }
 }
 
 func printError(_ text: String) {

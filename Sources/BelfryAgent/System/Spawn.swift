@@ -78,13 +78,7 @@ public enum Spawn {
         sigfillset(&all)
         posix_spawnattr_setsigdefault(&attr, &all)
 
-        var env: [String: String] = [:]
-        var e = environ
-        while let entry = e.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            e += 1
-        }
+        var env = ProcessEnvironment.current
         for (k, v) in extraEnv { env[k] = v }
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -110,6 +104,20 @@ public enum Spawn {
     private static func reap(_ pid: pid_t) {
         let t = Thread { _ = waitStatus(pid) }
         t.start()
+    }
+}
+
+/// The process environment as a dictionary (read from `environ`, without Foundation's ProcessInfo).
+public enum ProcessEnvironment {
+    public static var current: [String: String] {
+        var env: [String: String] = [:]
+        var e = environ
+        while let entry = e.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            e += 1
+        }
+        return env
     }
 }
 
