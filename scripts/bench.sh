@@ -11,10 +11,14 @@ for tool in dbus-daemon curl notify-send; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install dbus curl libnotify-bin)" >&2; exit 1; }
 done
 
-echo "bench: building in release…" >&2
-$SWIFT build -c release --product belfry >&2
-$SWIFT build -c release --product belfry-bench >&2
-BIN=$($SWIFT build -c release --show-bin-path)
+if [[ -n "${BENCH_NO_BUILD:-}" ]]; then   # reuse .build/release (e.g. while another SwiftPM holds the lock)
+  BIN=.build/release
+else
+  echo "bench: building in release…" >&2
+  $SWIFT build -c release --product belfry >&2
+  $SWIFT build -c release --product belfry-bench >&2
+  BIN=$($SWIFT build -c release --show-bin-path)
+fi
 
 table=$(mktemp)
 trap 'rm -f "$table"' EXIT
