@@ -20,6 +20,10 @@ extension Agent {
             } catch let e as ProviderError where e.kind == .unsupported {
                 logger.notice("\(e.message); kept read locally")
                 inbox.actionLanded(action.id)
+            } catch let e as ProviderError where e.isPermanentRefusal {
+                // 400/404/422…: the service will never accept this request; retrying forever helps nobody.
+                logger.warning("\(action.source): \(action.kind.rawValue) refused for good (\(e.message)); kept read locally")
+                inbox.actionLanded(action.id)
             } catch {
                 let attempts = action.attempts + 1
                 // Jitter first, then Retry-After as a floor: the jitter must never bring a retry before it.

@@ -28,10 +28,13 @@ extension Agent {
 
 extension Agent {
     /// Set by the runner: what `reload` on the control socket does (same as SIGHUP).
-    public func setReloadHandler(_ handler: @escaping @Sendable () async -> Void) { reloadHandler = handler }
+    public func setReloadHandler(_ handler: @escaping @Sendable () async -> String?) { reloadHandler = handler }
 
-    public func reload() async {
-        if let reloadHandler { await reloadHandler() }
+    /// Re-reads the config; nil when it is in force, else why it was refused (the running one stays).
+    @discardableResult
+    public func reload() async -> String? {
+        guard let reloadHandler else { return "reload is not available" }
+        return await reloadHandler()
     }
 }
 

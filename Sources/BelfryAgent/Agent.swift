@@ -54,7 +54,7 @@ public actor Agent {
     var subscribers: [Int: AsyncStream<JSONValue>.Continuation] = [:]
     var nextSubscriber = 0
     var lastItemKey: String?
-    var reloadHandler: (@Sendable () async -> Void)?
+    var reloadHandler: (@Sendable () async -> String?)?
 
     public init(config: BelfryConfig, sink: any DesktopSink, transport: any HTTPTransport, stateFile: StateFile?,
                 state: PersistedState, environment: [String: String], logger: Logger,

@@ -52,7 +52,9 @@ public struct AgentControlHandler: ControlHandler {
             let n = await agent.syncNow(source: try await source(p))
             return ["syncing": .number(Double(n))]
         case "reload":
-            await agent.reload()
+            if let refusal = await agent.reload() {
+                throw ControlError(code: ControlError.Code.invalidParams, message: "the new config was refused; the running one stays:\n\(refusal)")
+            }
             return await agent.statusJSON()
         default:
             throw .methodNotFound(method)

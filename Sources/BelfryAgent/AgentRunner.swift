@@ -71,17 +71,20 @@ public struct AgentRunner {
         let notifier = SystemdNotifier(environment: environment)
         let path = configPath
         let log = logger
-        let reload: @Sendable () async -> Void = {
+        // Returns nil when the new config is in force, else why it was refused (the old one stays).
+        let reload: @Sendable () async -> String? = {
             notifier.send("RELOADING=1", "MONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds())")
+            defer { notifier.send("READY=1") }
             do {
                 let fresh = try ConfigLoader.load(path: path)
                 await agent.apply(fresh)
                 reloadContinuation.yield()
                 log.info("config reloaded from \(path)")
+                return nil
             } catch {
                 log.error("reload refused, keeping the running config:\n\(error)")
+                return "\(error)"
             }
-            notifier.send("READY=1")
         }
         var services: [any Service] = [
             StateFlusher(agent: agent, debounce: .milliseconds(200)),

@@ -206,6 +206,24 @@ import Testing
         }
     }
 
+    @Test func aRefusedReloadIsAnErrorAndKeepsTheRunningConfig() async throws {
+        try await withWorld { w in
+            let base = w.configText()
+            try await w.start(base)
+            try await w.firstPoll()
+            try (base + "\nbogus_key = 1\n").write(toFile: w.dir + "/config.toml", atomically: true, encoding: .utf8)
+            do {
+                _ = try await w.control("reload")
+                Issue.record("a bad config was reported as reloaded")
+            } catch let e as ControlError {
+                #expect(e.code == ControlError.Code.invalidParams)
+                #expect(e.message.contains("bogus_key"))
+            }
+            let status = try await w.control("status")
+            #expect(status["sources"]?.array?.compactMap { $0["name"]?.string } == ["work"])
+        }
+    }
+
     @Test func unknownMethodIsMethodNotFound() async throws {
         try await withWorld { w in
             try await w.start(w.configText())

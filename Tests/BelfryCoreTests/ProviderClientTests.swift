@@ -127,3 +127,14 @@ import Testing
         #expect(try await ProviderClient(source: try source(preset: "bytespike", base: "https://bytespike.example"), transport: t, token: "k").unreadCount() == 7)
     }
 }
+
+@Suite struct ProviderErrorTests {
+    @Test func onlyClientErrorsThatCannotSucceedArePermanent() {
+        #expect(ProviderError(.http(status: 404), "").isPermanentRefusal)
+        #expect(ProviderError(.http(status: 422), "").isPermanentRefusal)
+        #expect(!ProviderError(.http(status: 429), "").isPermanentRefusal)
+        #expect(!ProviderError(.http(status: 401), "").isPermanentRefusal)
+        #expect(!ProviderError(.http(status: 503), "").isPermanentRefusal)
+        #expect(!ProviderError(.auth, "").isPermanentRefusal)
+    }
+}

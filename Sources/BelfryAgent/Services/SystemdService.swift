@@ -43,12 +43,12 @@ struct SystemdService: Service {
 
 /// SIGHUP: re-read the config (as `belfry reload` does), bracketed by RELOADING=1 / READY=1.
 struct ReloadSignalService: Service {
-    let reload: @Sendable () async -> Void
+    let reload: @Sendable () async -> String?
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
-            for await _ in signals { await reload() }
+            for await _ in signals { _ = await reload() }
         }
     }
 }

@@ -21,4 +21,11 @@ public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible
         self.message = message
     }
     public var description: String { message }
+
+    /// A 4xx other than 401/403 (token), 408 (timeout) and 429 (rate limit): sending the same request
+    /// again cannot succeed.
+    public var isPermanentRefusal: Bool {
+        if case .http(let status) = kind { return (400..<500).contains(status) && ![401, 403, 408, 429].contains(status) }
+        return false
+    }
 }
