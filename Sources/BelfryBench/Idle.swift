@@ -21,7 +21,7 @@ struct Idle {
 
     func run() async throws -> Result {
         let world = try await World(preset: .visualLayer, ping: .seconds(3))
-        defer { Task { await world.close() } }
+        defer { world.bus.stop() } // synchronous: the private dbus-daemon never outlives the bench
         let scratch = try Scratch("idle")
         let agent = try startAgent(config: agentConfig(dir: scratch.path, preset: "visual-layer", baseURL: world.emulator.baseURL,
                                                        transport: "stream", pollInterval: "1h"),

@@ -16,7 +16,7 @@ struct PollCost {
 
     func run() async throws -> Result {
         let world = try await World(preset: .jaot, seed: 3)
-        defer { Task { await world.close() } }
+        defer { world.bus.stop() } // synchronous: the private dbus-daemon never outlives the bench
         let scratch = try Scratch("poll")
         let agent = try startAgent(config: agentConfig(dir: scratch.path, preset: "jaot", baseURL: world.emulator.baseURL,
                                                        transport: "poll", pollInterval: "1s"),

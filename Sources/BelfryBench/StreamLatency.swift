@@ -21,7 +21,7 @@ struct StreamLatency {
 
     func run() async throws -> Result {
         let world = try await World(preset: .visualLayer)
-        defer { Task { await world.close() } }
+        defer { world.bus.stop() } // synchronous: the private dbus-daemon never outlives the bench
         guard let template = try await world.admin("POST", "/_emulator/items", #"{"message":"template"}"#).array?.first,
               case .object(let fields) = template else { throw BenchError("no template item") }
         let raw = try RawSSEServer()

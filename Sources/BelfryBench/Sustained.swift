@@ -23,7 +23,7 @@ struct Sustained {
 
     func run() async throws -> Result {
         let world = try await World(preset: .visualLayer)
-        defer { Task { await world.close() } }
+        defer { world.bus.stop() } // synchronous: the private dbus-daemon never outlives the bench
         // One item exactly as the emulator renders it: the template of every event.
         guard let template = try await world.admin("POST", "/_emulator/items", #"{"message":"template"}"#).array?.first,
               case .object(var fields) = template else { throw BenchError("no template item") }
