@@ -176,4 +176,19 @@ import Testing
         #expect(errors.contains { $0.key == "sources" && $0.line == 1 })
         #expect(errors.contains { $0.key == "source" && $0.message.contains("[[source]]") })
     }
+
+    /// toml++ asserts (and aborts the process) on these; they must be plain errors with a line.
+    @Test(arguments: ["[[!source]]\nname = \"a\"\n", "[agent]\n[a.!b]\n", "[agent]\nlog_level = \"info\u{0}\"\n", "[desktop]\näpp = 1\n", "[agent]\nx.!y = 1\n"])
+    func malformedKeysAreErrorsNotCrashes(text: String) {
+        let errors = configErrors(text)
+        #expect(errors.count == 1)
+        #expect(errors.first?.line != nil)
+        #expect(errors.first?.message.hasPrefix("TOML syntax error") == true)
+    }
+
+    @Test func quotedAndDottedKeysStillParse() throws {
+        let c = try config("[[source]]\nname = \"q\"\npreset = \"jaot\"\nbase_url = \"https://x.example\"\ntoken = \"t\"\nurgency = { \"execution_failed\" = \"critical\" }\n[source.profile.fields]\n\"body\" = \"data.summary\"\n")
+        #expect(c.sources[0].profile.fields.body == ["data.summary"])
+        #expect(c.sources[0].urgency == ["execution_failed": .critical])
+    }
 }

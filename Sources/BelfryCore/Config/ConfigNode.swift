@@ -14,6 +14,9 @@ public indirect enum ConfigNode: Sendable, Equatable {
 
     /// Parses TOML text. Syntax errors carry the parser's line and column.
     public static func parse(toml text: String, file: String) throws(ConfigError) -> ConfigNode {
+        if let (line, message) = TOMLPrecheck.problem(in: text) {
+            throw ConfigError(file: file, line: line, key: nil, message: "TOML syntax error: \(message)")
+        }
         do {
             return ConfigNode(try TOMLTable(string: text))
         } catch let error as TOMLParseError {
