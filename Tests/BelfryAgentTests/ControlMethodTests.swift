@@ -13,6 +13,8 @@ import Testing
         try await withWorld { w in
             try await w.start(w.configText())
             try await w.firstPoll()
+            // The agent asks the server who it is concurrently with the first poll.
+            try await w.eventually("the notification server is known") { try await w.control("status")["notification_server"] != .null }
             let s = try await w.control("status")
             let src = try #require(s["sources"]?.array?.first)
             #expect(s["sources"]?.array?.count == 1)

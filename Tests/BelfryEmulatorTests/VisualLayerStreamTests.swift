@@ -68,7 +68,9 @@ import Testing
 }
 
 func waitForStreams(_ api: APIClient, _ count: Int) async -> Bool {
-    for _ in 0..<100 {
+    // Bounded by time, generously: under a loaded machine a closed client is noticed late.
+    let end = ContinuousClock.now + .seconds(15)
+    while ContinuousClock.now < end {
         if let open = try? await api.adminGet("/_emulator/streams").json["open"]?.int, open == count { return true }
         try? await Task.sleep(for: .milliseconds(30))
     }
