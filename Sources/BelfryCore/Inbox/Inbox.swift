@@ -103,10 +103,11 @@ public struct Inbox: Sendable {
     }
 
     /// Forgets the oldest records first, never one still listed unread. Items older than max_age never
-    /// pop, so a forgotten old item that reappears is recorded silently.
+    /// pop, so a forgotten old item that reappears is recorded silently. It trims to 90 % of `limit`,
+    /// so the sort is paid once per tenth of the limit, not once per new item past it.
     static func evict(_ s: inout SourceState, keeping: Set<String>, limit: Int) {
-        let excess = s.seen.count - limit
-        guard excess > 0 else { return }
+        guard s.seen.count > limit else { return }
+        let excess = s.seen.count - (limit - limit / 10)
         let victims = s.seen.filter { !keeping.contains($0.key) }.sorted { $0.value.firstSeen < $1.value.firstSeen }.prefix(excess)
         for (id, _) in victims { s.seen.removeValue(forKey: id) }
     }
