@@ -99,7 +99,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore"]),
+        .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore", "BelfryTestSupport"]),
         .testTarget(name: "BelfryControlTests", dependencies: ["BelfryControl", "BelfryCore"]),
         .testTarget(
             name: "BelfryHTTPTests",

@@ -1,3 +1,4 @@
+import BelfryTestSupport
 import BelfryCore
 import BelfryEmulatorKit
 import Foundation
@@ -13,7 +14,7 @@ import Testing
             let config = w.configText().replacingOccurrences(of: "opener = [", with: "burst_limit = 1000\nopener = [")
             try config.write(toFile: w.dir + "/config.toml", atomically: true, encoding: .utf8)
             let env = ["HOME": w.dir, "XDG_RUNTIME_DIR": w.dir + "/run", "PATH": "/usr/bin:/bin"]
-            var rng = SplitMix64(seed: 7)
+            var rng = SeededRandom(seed: 7)
             var added = 0
             var shown: [String] = []
             for round in 0..<6 {
@@ -51,15 +52,3 @@ import Testing
     }
 }
 
-/// A small seeded generator so fuzz and storm runs repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,3 +1,4 @@
+import BelfryTestSupport
 import BelfryCore
 import Foundation
 import Testing
@@ -6,20 +7,8 @@ import Testing
 /// never crashes a parser, memory stays bounded, and every failure is a typed, explained error.
 /// A crash found here becomes a regression case in the matching unit test file.
 @Suite(.serialized) struct FuzzTests {
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     /// Byte-level mutations: flip, insert, delete, duplicate a span, splice a piece of a dictionary.
-    static func mutate(_ input: [UInt8], _ rng: inout Rng, dictionary: [[UInt8]]) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SeededRandom, dictionary: [[UInt8]]) -> [UInt8] {
         var b = input
         for _ in 0...rng.int(4) {
             switch rng.int(5) {
@@ -41,7 +30,7 @@ import Testing
         """.utf8)
 
     @Test func sseParserSurvivesRandomAndMutatedStreams() throws {
-        var rng = Rng(state: 0x5EED_0001)
+        var rng = SeededRandom(seed: 0x5EED_0001)
         let dict = ["data:", "id:", "event:", "retry:", "\r\n", "\n\n", "\r", ":", "\0", "\u{FEFF}", "data: {\"id\":"].map { Array($0.utf8) }
         let limits = SSEParser.Limits(maxLineBytes: 4096, maxEventDataBytes: 16 << 10)
         for case_ in 0..<3000 {
@@ -82,7 +71,7 @@ import Testing
     /// ConfigLoaderTests.malformedKeysAreErrorsNotCrashes).
     @Test func configLoaderSurvivesMutationsOfTheExample() throws {
         let example = try String(contentsOfFile: packageRoot + "/config.example.toml", encoding: .utf8)
-        var rng = Rng(state: 0x5EED_0002)
+        var rng = SeededRandom(seed: 0x5EED_0002)
         let dict = ["[[source]]\n", "[agent]\n", " = ", "\"", "'", "#", "\n", "[", "]", "{", "}", "=\"5s\"", "-1", "1e999",
                     "\"~/x\"", "token = \"t\"\n", "\u{0}", "\u{FFFF}", "ä"].map { Array($0.utf8) }
         var valid = 0, invalid = 0
@@ -105,7 +94,7 @@ import Testing
     /// Random JSON through every preset's item extractor: items are kept or skipped, never a crash,
     /// and every kept item has an id and only an http(s) link.
     @Test func itemExtractorSurvivesRandomJSON() throws {
-        var rng = Rng(state: 0x5EED_0003)
+        var rng = SeededRandom(seed: 0x5EED_0003)
         func value(_ depth: Int) -> JSONValue {
             switch rng.int(depth > 3 ? 5 : 7) {
             case 0: return .null
@@ -148,7 +137,7 @@ import Testing
     }
 
     @Test func jsonParserSurvivesRandomBytes() {
-        var rng = Rng(state: 0x5EED_0004)
+        var rng = SeededRandom(seed: 0x5EED_0004)
         let dict = ["{", "}", "[", "]", "\"", ":", ",", "\\u", "1e", "-", "true", "null", "\\", "\u{0}"].map { Array($0.utf8) }
         for _ in 0..<3000 {
             let bytes = Self.mutate(Array(#"{"items":[{"id":"a","n":1.5e3,"t":true,"s":"\u00e9\n"}],"x":null}"#.utf8), &rng, dictionary: dict)

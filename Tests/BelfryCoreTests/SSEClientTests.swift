@@ -1,3 +1,4 @@
+import BelfryTestSupport
 import FoundationEssentials
 import Testing
 @testable import BelfryCore
