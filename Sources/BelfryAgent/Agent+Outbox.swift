@@ -10,7 +10,7 @@ extension Agent {
                 continue
             }
             do {
-                let client = try client(for: action.source)
+                let client = try await client(for: action.source)
                 switch action.kind {
                 case .markRead: try await client.markRead(ids: action.ids)
                 case .markAllRead: try await client.markAllRead()

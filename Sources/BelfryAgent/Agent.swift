@@ -84,15 +84,15 @@ public actor Agent {
     func source(_ name: String) -> SourceConfig? { sources[name] }
 
     /// The provider client of a source with its current token; loads the token on first use.
-    public func client(for name: String) throws(TokenLoader.Failure) -> ProviderClient {
+    public func client(for name: String) async throws(TokenLoader.Failure) -> ProviderClient {
         guard let s = sources[name] else { throw TokenLoader.Failure(message: "no source named \"\(name)\"") }
         let token: String?
         if let cached = tokens[name] {
             token = cached
         } else {
-            token = try TokenLoader.load(s.token, source: name, environment: environment,
-                                         warn: { [logger] in logger.warning("\($0)") })
-            tokens[name] = token
+            token = try await TokenLoader.loadOffPool(s.token, source: name, environment: environment,
+                                                      warn: { [logger] in logger.warning("\($0)") })
+            if sources[name] != nil { tokens[name] = token }  // not if a reload removed the source meanwhile
         }
         return ProviderClient(source: s, transport: transport, token: token, now: now)
     }

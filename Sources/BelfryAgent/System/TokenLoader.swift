@@ -42,6 +42,22 @@ public enum TokenLoader {
         return trimmed
     }
 
+    /// `load` on a thread of its own: a `token_command` (or a slow file system) may block for
+    /// seconds, which must not hold a thread of Swift's cooperative pool or the agent actor.
+    public static func loadOffPool(_ token: TokenSource?, source: String, environment: [String: String],
+                                   warn: @escaping @Sendable (String) -> Void) async throws(Failure) -> String? {
+        let result: Result<String?, Failure> = await withCheckedContinuation { continuation in
+            Thread {
+                do throws(Failure) {
+                    continuation.resume(returning: .success(try load(token, source: source, environment: environment, warn: warn)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }.start()
+        }
+        return try result.get()
+    }
+
     public static func expandHome(_ path: String, environment: [String: String]) -> String {
         guard path == "~" || path.hasPrefix("~/") else { return path }
         return (environment["HOME"] ?? "") + path.dropFirst()
