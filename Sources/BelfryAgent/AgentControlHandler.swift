@@ -17,9 +17,8 @@ public struct AgentControlHandler: ControlHandler {
             guard let s = try await source(p) else { return c }
             return ["total": c["sources"]?[s] ?? 0, "sources": .object([s: c["sources"]?[s] ?? 0])]
         case "list":
-            let unreadOnly = p["unread"]?.bool ?? false
             let items = await agent.unreadItems(source: try await source(p))
-            _ = unreadOnly  // the agent keeps only unread items; read ones leave the list
+            // `unread` is accepted for scripts but changes nothing: the agent keeps unread items only.
             return ["items": .array(items.map(Agent.itemJSON))]
         case "open":
             guard let key = p["key"]?.string else { throw .invalidParams("open needs {\"key\": \"SOURCE:ID\"}") }
