@@ -37,7 +37,7 @@ extension Agent {
             lastItemKey = item.key
             if paused || (quiet && item.urgency < .critical) {
                 held.append(item)
-            } else if limiter.allow(now: now()) {
+            } else if limiter.allow(now: monotonic()) {
                 await show(item, replacing: 0)
             } else {
                 folded.append(item.key)

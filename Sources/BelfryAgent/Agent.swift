@@ -25,9 +25,20 @@ public actor Agent {
         case summary(source: String, keys: [String], backlog: Bool)
     }
 
+    /// A `pause`: until a moment on the monotonic clock (`monotonic()` seconds), or until `resume`.
+    enum Pause {
+        case until(Double)
+        case indefinitely
+    }
+
     let logger: Logger
     let environment: [String: String]
+    /// The wall clock (seconds since 1970): what is recorded and shown (seen records, `last_success`,
+    /// persisted retry times) and quiet hours. Timers (pause, burst window, outbox retries) run on
+    /// the monotonic clock instead, so a wall clock that jumps moves none of them.
     let now: @Sendable () -> Double
+    /// Seconds on a monotonic clock (any origin): what timers compare against. Never shown.
+    let monotonic: @Sendable () -> Double
     let stateFile: StateFile?
     let sink: any DesktopSink
     let transport: any HTTPTransport
@@ -45,7 +56,7 @@ public actor Agent {
     var waiting: [Waiting] = []
     var health: [String: SourceHealth] = [:]
     var authWarned: Set<String> = []
-    var pausedUntil: Double?
+    var pause: Pause?
     var held: [Item] = []
     let outboxWake = Wakeup()
     let flushWake = Wakeup()
@@ -55,10 +66,14 @@ public actor Agent {
     var nextSubscriber = 0
     var lastItemKey: String?
     var reloadHandler: (@Sendable () async -> String?)?
+    /// When each outbox action is next due, on the monotonic clock (read from the persisted wall
+    /// clock time once, see `Inbox.retryDelay`).
+    var outboxDue: [Int: Double] = [:]
 
     public init(config: BelfryConfig, sink: any DesktopSink, transport: any HTTPTransport, stateFile: StateFile?,
                 state: PersistedState, environment: [String: String], logger: Logger,
-                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                monotonic: @escaping @Sendable () -> Double = Agent.continuousClock()) {
         self.config = config
         self.sink = sink
         self.transport = transport
@@ -66,6 +81,7 @@ public actor Agent {
         self.environment = environment
         self.logger = logger
         self.now = now
+        self.monotonic = monotonic
         self.inbox = Inbox(state: state, maxSeen: config.agent.maxSeen)
         self.composer = PopupComposer(desktop: config.desktop, capabilities: [])
         self.limiter = BurstLimiter(limit: config.desktop.burstLimit, window: config.desktop.burstWindow)
@@ -75,6 +91,14 @@ public actor Agent {
             health[s.name] = SourceHealth()
         }
         inbox.forgetSources(except: Set(sources.keys))
+    }
+
+    // MARK: clocks
+
+    /// Seconds of `ContinuousClock` (which keeps counting through suspend and never jumps) since the call.
+    public static func continuousClock() -> @Sendable () -> Double {
+        let origin = ContinuousClock.now
+        return { origin.duration(to: .now).seconds }
     }
 
     // MARK: sources and tokens

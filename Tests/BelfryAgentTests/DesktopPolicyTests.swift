@@ -64,7 +64,7 @@ import Testing
         var logger = Logger(label: "belfry-test")
         logger.logLevel = .critical
         let agent = Agent(config: config, sink: sink, transport: NoTransport(), stateFile: nil, state: PersistedState(),
-                          environment: [:], logger: logger, now: { clock.now })
+                          environment: [:], logger: logger, now: { clock.now }, monotonic: { clock.now })
         return (agent, sink)
     }
 

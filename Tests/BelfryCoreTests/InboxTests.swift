@@ -109,6 +109,15 @@ import Testing
         #expect(seen["n0"] == nil)
     }
 
+    @Test func aPersistedRetryTimeFurtherAheadThanAnyDelayIsDueNow() {
+        #expect(Inbox.retryDelay(notBefore: 1000, now: 990) == 10)
+        #expect(Inbox.retryDelay(notBefore: 1000, now: 1000) == 0)
+        #expect(Inbox.retryDelay(notBefore: 1000, now: 2000) == 0)
+        #expect(Inbox.retryDelay(notBefore: 1000 + Inbox.maxRetryDelay, now: 1000) == Inbox.maxRetryDelay)
+        // Written before the wall clock jumped back a day: due now, not in a day.
+        #expect(Inbox.retryDelay(notBefore: 1000 + 86_400, now: 1000) == 0)
+    }
+
     @Test func burstLimiterSlidesItsWindow() {
         var b = BurstLimiter(limit: 2, window: .seconds(10))
         let results = [0, 1, 2, 10.5].map { b.allow(now: $0) }

@@ -162,11 +162,19 @@ public struct Inbox: Sendable {
         dirty = true
     }
 
-    /// Actions whose retry time has come.
-    /// Actions whose retry time has come. A retry time further ahead than any delay the outbox sets
-    /// means the wall clock jumped back: such an action is due now rather than stuck until the clock catches up.
+    /// Actions whose persisted retry time has come (by the wall clock). The agent reads these times
+    /// once (at start, or for an action it has not tried yet) through `retryDelay` and keeps its own
+    /// deadlines on the monotonic clock, so a wall clock jump during a run moves no retry.
     public func dueActions(now: Double) -> [PendingAction] {
-        state.outbox.filter { $0.notBefore <= now || $0.notBefore > now + Self.maxRetryDelay }
+        state.outbox.filter { Self.retryDelay(notBefore: $0.notBefore, now: now) == 0 }
+    }
+
+    /// Seconds from `now` until a persisted retry time. A time further ahead than any delay the outbox
+    /// sets means the wall clock jumped back since it was written: due now rather than stuck until the
+    /// clock catches up.
+    public static func retryDelay(notBefore: Double, now: Double) -> Double {
+        let left = notBefore - now
+        return left > maxRetryDelay || left <= 0 ? 0 : left
     }
 
     /// The longest an outbox retry is ever put off (seconds), Retry-After included.
