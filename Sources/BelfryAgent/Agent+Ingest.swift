@@ -2,10 +2,13 @@ import BelfryCore
 
 extension Agent {
     /// Records what a feed reported and shows what is new. `complete`: a full unread listing (poll);
-    /// false for a streamed item.
-    public func ingest(_ items: [Item], source name: String, complete: Bool) async {
+    /// false for a streamed item. `serviceTime`: the service's own time when it answered (its `Date`
+    /// header): items are aged for `max_age` on the service's clock, not on a local one that may be wrong.
+    public func ingest(_ items: [Item], source name: String, complete: Bool, serviceTime: Double? = nil) async {
         guard let source = sources[name] else { return }
-        let outcome = inbox.ingest(items, from: source, complete: complete, now: now(), maxAge: config.desktop.maxAge)
+        if let serviceTime { serviceClocks[name] = (serviceTime, monotonic()) }
+        let outcome = inbox.ingest(items, from: source, complete: complete, now: now(), maxAge: config.desktop.maxAge,
+                                   serviceNow: serviceNow(name))
         // After the listing is applied, so held items read elsewhere meanwhile are not summarised.
         if !held.isEmpty, !isPaused, !isQuiet { await resume() }
         if outcome.silent > 0 { logger.debug("\(name): \(outcome.silent) item(s) recorded without a popup") }

@@ -69,6 +69,9 @@ public actor Agent {
     /// When each outbox action is next due, on the monotonic clock (read from the persisted wall
     /// clock time once, see `Inbox.retryDelay`).
     var outboxDue: [Int: Double] = [:]
+    /// Per source, the service's time (its `Date` header) at the last listing and when that was
+    /// (monotonic).
+    var serviceClocks: [String: (time: Double, at: Double)] = [:]
 
     public init(config: BelfryConfig, sink: any DesktopSink, transport: any HTTPTransport, stateFile: StateFile?,
                 state: PersistedState, environment: [String: String], logger: Logger,
@@ -99,6 +102,12 @@ public actor Agent {
     public static func continuousClock() -> @Sendable () -> Double {
         let origin = ContinuousClock.now
         return { origin.duration(to: .now).seconds }
+    }
+
+    /// The service's time now, as last told by it and carried on by the monotonic clock; nil before
+    /// it said (or when it never sends a `Date` header).
+    func serviceNow(_ source: String) -> Double? {
+        serviceClocks[source].map { $0.time + (monotonic() - $0.at) }
     }
 
     // MARK: sources and tokens

@@ -109,6 +109,22 @@ import Testing
         #expect(seen["n0"] == nil)
     }
 
+    /// Items are aged on the service's clock when it is known: a local clock a day ahead does not
+    /// silence a fresh item, and an old one stays silent whatever the local clock says.
+    @Test func maxAgeIsReadOnTheServicesClock() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        let service = 100_000.0
+        let aheadByADay = service + 86_400
+        let o = inbox.ingest([item("fresh", created: service - 10), item("old", created: service - 7200)], from: src,
+                             complete: true, now: aheadByADay, maxAge: .seconds(3600), serviceNow: service)
+        #expect(o.fresh.map(\.id) == ["fresh"])
+        #expect(o.silent == 1)
+        // Without the service's time the local clock is all there is.
+        var local = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        #expect(local.ingest([item("fresh", created: service - 10)], from: src, complete: true, now: aheadByADay,
+                             maxAge: .seconds(3600)).fresh.isEmpty)
+    }
+
     @Test func aPersistedRetryTimeFurtherAheadThanAnyDelayIsDueNow() {
         #expect(Inbox.retryDelay(notBefore: 1000, now: 990) == 10)
         #expect(Inbox.retryDelay(notBefore: 1000, now: 1000) == 0)

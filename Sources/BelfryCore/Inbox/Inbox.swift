@@ -36,15 +36,17 @@ public struct Inbox: Sendable {
 
     /// Records what a source reported. `complete` means this is the full unread listing (a poll),
     /// so anything unread before and missing now was read elsewhere; a streamed item is not complete.
+    /// `now` is the local wall clock (seen records); `serviceNow`, when known, is the service's own
+    /// time, against which its items' `createdAt` are aged for `maxAge` (else `now` is).
     public mutating func ingest(_ items: [Item], from source: SourceConfig, complete: Bool, now: Double,
-                                maxAge: Duration) -> Outcome {
+                                maxAge: Duration, serviceNow: Double? = nil) -> Outcome {
         var outcome = Outcome()
         // Taken out (not copied) so that the writes below do not copy the whole seen map and unread
         // cache on every call (copy-on-write): both are put back at the end.
         var s = state.sources.removeValue(forKey: source.name) ?? SourceState()
         var cache = unread.removeValue(forKey: source.name) ?? [:]
         let firstRun = !s.initialized
-        let oldest = now - maxAge.seconds
+        let oldest = (serviceNow ?? now) - maxAge.seconds
         var listedUnread = Set<String>()
         var changed = false
 
