@@ -109,6 +109,30 @@ import Testing
         #expect(seen["n0"] == nil)
     }
 
+    /// The wall clock jumping: a record made after a jump back is never older than one made before,
+    /// so eviction still forgets the oldest arrivals, not the newest.
+    @Test func firstSeenNeverGoesBackAndEvictionFollowsArrivalAfterAJumpBack() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]), maxSeen: 10)
+        for i in 0..<10 {
+            _ = inbox.ingest([item("before\(i)", read: true)], from: src, complete: false, now: 1_000_000 + Double(i), maxAge: .seconds(3600))
+        }
+        let yearBack = 1_000_000 - 365 * 86_400.0
+        for i in 0..<5 {
+            _ = inbox.ingest([item("after\(i)", read: true)], from: src, complete: false, now: yearBack + Double(i), maxAge: .seconds(3600))
+        }
+        let seen = inbox.state.sources["work"]!.seen
+        #expect(seen["after0"]!.firstSeen >= seen["before9"]!.firstSeen)
+        #expect((0..<5).allSatisfy { seen["after\($0)"] != nil }, "the newest arrivals are kept: \(seen.keys.sorted())")
+        #expect(seen["before0"] == nil)
+        // Marked read by the user: the same floor.
+        inbox.markRead(source: src, ids: ["unknown"], now: yearBack)
+        #expect(inbox.state.sources["work"]!.seen["unknown"]!.firstSeen >= seen["before9"]!.firstSeen)
+        // A state loaded from disk gives the floor too (a fresh Inbox over the same state).
+        var reloaded = Inbox(state: inbox.state, maxSeen: 10)
+        _ = reloaded.ingest([item("later", read: true)], from: src, complete: false, now: yearBack, maxAge: .seconds(3600))
+        #expect(reloaded.state.sources["work"]!.seen["later"]!.firstSeen >= seen["before9"]!.firstSeen)
+    }
+
     /// Items are aged on the service's clock when it is known: a local clock a day ahead does not
     /// silence a fresh item, and an old one stays silent whatever the local clock says.
     @Test func maxAgeIsReadOnTheServicesClock() {

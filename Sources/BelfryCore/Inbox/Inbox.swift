@@ -8,6 +8,8 @@ public struct Inbox: Sendable {
     /// Set when `state` changed since `markClean()`.
     public private(set) var dirty = false
     public var maxSeen: Int
+    /// Per source, the latest `firstSeen` recorded (a floor for the next): see `stamp(_:now:)`.
+    private var latestStamp: [String: Double] = [:]
 
     public struct Outcome: Sendable, Equatable {
         /// New unread items that may pop, oldest first.
@@ -41,6 +43,7 @@ public struct Inbox: Sendable {
     public mutating func ingest(_ items: [Item], from source: SourceConfig, complete: Bool, now: Double,
                                 maxAge: Duration, serviceNow: Double? = nil) -> Outcome {
         var outcome = Outcome()
+        let stamp = stamp(source.name, now: now)
         // Taken out (not copied) so that the writes below do not copy the whole seen map and unread
         // cache on every call (copy-on-write): both are put back at the end.
         var s = state.sources.removeValue(forKey: source.name) ?? SourceState()
@@ -68,7 +71,8 @@ public struct Inbox: Sendable {
                 if rec != s.seen[item.id] { s.seen[item.id] = rec }
                 continue
             }
-            s.seen[item.id] = SeenRecord(firstSeen: now, count: item.count, read: item.isRead)
+            s.seen[item.id] = SeenRecord(firstSeen: stamp, count: item.count, read: item.isRead)
+            latestStamp[source.name] = stamp
             changed = true
             guard !item.isRead, wanted else { outcome.silent += 1; continue }
             listedUnread.insert(item.id)
@@ -98,6 +102,17 @@ public struct Inbox: Sendable {
         return outcome
     }
 
+    /// The `firstSeen` of a record made now: the wall clock, but never earlier than the last one given
+    /// for the source, so eviction (oldest first) keeps following the order items came in even after
+    /// the wall clock jumped back (else a year-long jump back would evict the newest first).
+    /// The floor is read from the records once per source, then kept as records are made.
+    private mutating func stamp(_ source: String, now: Double) -> Double {
+        if let floor = latestStamp[source] { return max(now, floor) }
+        let floor = state.sources[source]?.seen.values.reduce(-Double.infinity) { max($0, $1.firstSeen) } ?? -Double.infinity
+        latestStamp[source] = floor
+        return max(now, floor)
+    }
+
     /// Type filters of the source: `types` (when set) and `exclude_types`.
     static func wanted(_ item: Item, by source: SourceConfig) -> Bool {
         if !source.types.isEmpty, !source.types.contains(item.type) { return false }
@@ -118,10 +133,12 @@ public struct Inbox: Sendable {
     /// and queued for the service when it has a mark-read endpoint. Returns the keys actually changed.
     @discardableResult
     public mutating func markRead(source: SourceConfig, ids: [String], now: Double) -> [String] {
+        let stamp = stamp(source.name, now: now)
         var s = state.sources.removeValue(forKey: source.name) ?? SourceState()  // moved, not copied
         var changed: [String] = []
         for id in ids {
-            var rec = s.seen[id] ?? SeenRecord(firstSeen: now)
+            var rec = s.seen[id] ?? SeenRecord(firstSeen: stamp)
+            if s.seen[id] == nil { latestStamp[source.name] = stamp }
             if !rec.read || unread[source.name]?[id] != nil { changed.append("\(source.name):\(id)") }
             rec.read = true
             s.seen[id] = rec
@@ -199,6 +216,7 @@ public struct Inbox: Sendable {
     public mutating func forgetSources(except names: Set<String>) {
         for name in state.sources.keys where !names.contains(name) { state.sources.removeValue(forKey: name); dirty = true }
         for name in unread.keys where !names.contains(name) { unread.removeValue(forKey: name) }
+        for name in latestStamp.keys where !names.contains(name) { latestStamp.removeValue(forKey: name) }
         let before = state.outbox.count
         state.outbox.removeAll { !names.contains($0.source) }
         if state.outbox.count != before { dirty = true }
