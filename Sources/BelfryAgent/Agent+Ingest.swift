@@ -77,6 +77,9 @@ extension Agent {
         if serverInfo != nil {
             do {
                 return try await sink.notify(n)
+            } catch let e as DesktopError where e.code == .disconnected {
+                busUnavailable("cannot show a popup: \(e.message)")
+                serverInfo = nil
             } catch let e as DesktopError {
                 logger.warning("cannot show a popup: \(e.message); it will be shown when a notification server is there")
                 serverInfo = nil
@@ -93,10 +96,21 @@ extension Agent {
     public func refreshServer() async {
         do {
             let info = try await sink.serverInfo()
+            if busDown {
+                busDown = false
+                logger.notice("the session bus is back")
+            }
             if serverInfo == nil { logger.info("notification server: \(info.name) \(info.version), capabilities \(info.capabilities.sorted())") }
             serverInfo = info
             composer.capabilities = info.capabilities
+        } catch let e as DesktopError where e.code == .disconnected {
+            busUnavailable("the session bus is not reachable (\(e.message))")
+            serverInfo = nil
         } catch {
+            if busDown {
+                busDown = false
+                logger.notice("the session bus is back")
+            }
             if serverInfo != nil || waiting.isEmpty { logger.notice("no notification server on the bus yet; popups will wait for one") }
             serverInfo = nil
         }

@@ -48,6 +48,10 @@ public actor Agent {
     var inbox: Inbox
     var composer: PopupComposer
     var serverInfo: NotificationServerInfo?
+    /// The session bus is lost or unreachable (warned about once, until it is back).
+    var busDown = false
+    /// Popups were forgotten when the server or the bus went; see `handle(.serverAppeared)`.
+    var popupsDropped = false
     var limiter: BurstLimiter
     var popups: [UInt32: Popup] = [:]
     var popupByKey: [String: UInt32] = [:]

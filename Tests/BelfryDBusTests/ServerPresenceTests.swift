@@ -53,7 +53,7 @@ struct ServerPresenceTests {
         #expect(before > 0)
 
         bus.kill()
-        #expect(await events.wait { $0.contains(.serverVanished) } == [.serverVanished])
+        #expect(await events.wait { $0.contains(.busLost) } == [.busLost])
         #expect(await desktopError { _ = try await sink.notify(popup()) }?.code == .disconnected)
         #expect(await desktopError { _ = try await sink.serverInfo() }?.code == .disconnected)
 
@@ -63,7 +63,7 @@ struct ServerPresenceTests {
         let after = try await sink.notify(popup())
         #expect(after > 0)
         #expect(server.notifyCalls.count == 2)
-        #expect(await events.wait { $0.count >= 2 } == [.serverVanished, .serverAppeared])
+        #expect(await events.wait { $0.count >= 2 } == [.busLost, .serverAppeared])
 
         // The match rules came back with the new connection.
         try await server.emitActionInvoked(id: after, key: "open")
@@ -80,10 +80,10 @@ struct ServerPresenceTests {
         try await sink.connect()
 
         // A daemon that stops cleanly may first tell us the server's name went (it drops the server's
-        // connection before ours), then the bus itself is lost (read as the server vanishing too).
+        // connection before ours); a killed one cannot.
         bus.stop()
-        let lost = await events.wait { !$0.isEmpty }
-        #expect(lost == [.serverVanished] || lost == [.serverVanished, .serverVanished], "\(lost)")
+        let lost = await events.wait { $0.contains(.busLost) }
+        #expect(lost == [.busLost] || lost == [.serverVanished, .busLost], "\(lost)")
         try bus.restart()
         try await server.start()
         let back = await events.wait(timeout: .seconds(20)) { $0.count > lost.count }

@@ -56,7 +56,7 @@ final class PopupTracker: Sendable {
             case .disconnected:
                 // The bus is gone, and with it our view of any server.
                 state.owned.removeAll()
-                yield(.serverVanished, state)
+                yield(.busLost, state)
             case .signal(let signal):
                 switch NotificationsProtocol.decode(signal) {
                 case .ownerChanged(let hadOwner, let hasOwner):
