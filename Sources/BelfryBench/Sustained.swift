@@ -15,6 +15,8 @@ struct Sustained {
         var rssKB: [Int] = []
         /// The floor: sequential Notify round trips from a bare BusConnection to the same server.
         var bareRate = 0.0
+        /// The ceiling: the same calls from a bare BusConnection, 64 in flight.
+        var bareRatePipelined = 0.0
     }
 
     var perRound = 10_000
@@ -85,6 +87,18 @@ struct Sustained {
                                            .strings([]), hints, .int32(-1)])
         }
         result.bareRate = Double(n) / (Double(nowNS() - b0) / 1e9)
+        // The same calls pipelined: up to `Agent.maxInFlight` (64) in flight, as the agent sends them.
+        var window: [PendingReply] = []
+        let p0 = nowNS()
+        for i in 0..<n {
+            if window.count >= 64 { _ = try await window.removeFirst().value() }
+            window.append(try bare.send(destination: "org.freedesktop.Notifications", path: "/org/freedesktop/Notifications",
+                                        interface: "org.freedesktop.Notifications", member: "Notify",
+                                        args: [.string("bare"), .uint32(0), .string(""), .string("bare \(i)"), .string(""),
+                                               .strings([]), hints, .int32(-1)]))
+        }
+        for reply in window { _ = try await reply.value() }
+        result.bareRatePipelined = Double(n) / (Double(nowNS() - p0) / 1e9)
         await bare.close()
         return result
     }

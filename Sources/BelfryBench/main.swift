@@ -43,6 +43,7 @@ do {
             "≥ 5,000/s", rate >= 5000)
         row("sustained rate past max_seen (500 more events, each evicts)", "\(Int(r.rates[2]))/s", "≥ 5,000/s", r.rates[2] >= 5000)
         row("sustained floor: bare sequential Notify round trips (BusConnection.call, same bus and server)", "\(Int(r.bareRate))/s", "—", nil)
+        row("sustained ceiling: bare pipelined Notify calls, 64 in flight (BusConnection.send, same bus and server)", "\(Int(r.bareRatePipelined))/s", "—", nil)
         row("sustained memory (bench process RSS after rounds 1, 2, 3)", r.rssKB.map(mb).joined(separator: " → "), "flat", flat)
     }
     if figures.contains("burst") {
