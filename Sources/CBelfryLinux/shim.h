@@ -1,10 +1,8 @@
-// CBelfryLinux: Linux calls that Swift's Glibc module hides behind _GNU_SOURCE or leaves out. The
-// control socket needs them to create descriptors close-on-exec atomically (the agent forks
-// xdg-open, which must not inherit a client connection) and to read the peer's uid for the
-// SO_PEERCRED check; the agent's timer thread needs timerfd (BelfryAgent/System/Timers.swift).
+// CBelfryLinux: Linux calls that Swift's Glibc module hides behind _GNU_SOURCE. The control socket
+// needs them to create descriptors close-on-exec atomically (the agent forks xdg-open, which must
+// not inherit a client connection) and to read the peer's uid for the SO_PEERCRED check.
 #pragma once
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -31,13 +29,4 @@ typedef struct { int pid; unsigned int uid; unsigned int gid; } belfry_peer_cred
 static inline int belfry_peer_credentials_get(int fd, belfry_peer_credentials *out) {
     socklen_t len = sizeof(*out);
     return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, &len);
-}
-
-/// A non-blocking, close-on-exec timerfd on `clock` (CLOCK_BOOTTIME or CLOCK_MONOTONIC).
-static inline int belfry_timerfd(int clock) { return timerfd_create(clock, TFD_CLOEXEC | TFD_NONBLOCK); }
-
-/// Arms `fd` at the absolute time `seconds`.`nanoseconds` of its clock; 0.0 disarms it.
-static inline int belfry_timerfd_arm(int fd, long seconds, long nanoseconds) {
-    struct itimerspec spec = { { 0, 0 }, { seconds, nanoseconds } };
-    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, 0);
 }

@@ -42,7 +42,7 @@ struct SleepWatcher: Service {
         var continuous = ContinuousClock.now
         var suspending = SuspendingClock.now
         while !Task.isCancelled {
-            try? await Timers.sleep(for: .seconds(60), clock: .suspending)
+            try? await Task.sleep(for: .seconds(60), clock: .suspending)
             let c = ContinuousClock.now
             let s = SuspendingClock.now
             if Self.wasSuspended(continuous: continuous.duration(to: c), suspending: suspending.duration(to: s)) {

@@ -30,7 +30,7 @@ struct StreamFeed {
             case .cancelled:
                 return
             case .retryAfter(let d):
-                try? await Timers.sleep(for: d)
+                try? await Task.sleep(for: d)
             case .fallBack(let period):
                 await agent.logFeed(source.name, period.map { "stream unavailable; polling for \(DurationText.format($0)) before trying it again" }
                     ?? "the service does not offer a stream; polling")
@@ -46,7 +46,7 @@ struct StreamFeed {
         var failures = 0
         while !Task.isCancelled {
             let delay = await poller.pollOnce(failures: &failures)
-            if let end, ContinuousClock.now + delay >= end { try? await Timers.sleep(for: ContinuousClock.now.duration(to: end)); return }
+            if let end, ContinuousClock.now + delay >= end { try? await Task.sleep(until: end); return }
             await wake.wait(timeout: delay)
         }
     }

@@ -20,7 +20,7 @@ struct SystemdService: Service {
         await cancelWhenGracefulShutdown {
             let period = watchdog.map { $0 / 3 } ?? .seconds(3600)
             while !Task.isCancelled {
-                try? await Timers.sleep(for: min(period, .seconds(60)))
+                try? await Task.sleep(for: min(period, .seconds(60)))
                 if Task.isCancelled { break }
                 if watchdog != nil { notifier.send("WATCHDOG=1") }
                 notifier.send("STATUS=\(await statusLine())")

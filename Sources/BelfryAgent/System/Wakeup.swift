@@ -29,7 +29,7 @@ public final class Wakeup: Sendable {
     public func wait(timeout: Duration) async -> Bool {
         if state.withLock({ s in defer { s.pending = false }; return s.pending }) { return true }
         return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { try? await Timers.sleep(for: timeout); return false }  // no 1 Hz wake-ups (Timers)
+            group.addTask { try? await Task.sleep(for: timeout); return false }
             group.addTask { await self.waitForFire(); return !Task.isCancelled }
             let fired = await group.next() ?? false
             group.cancelAll()
