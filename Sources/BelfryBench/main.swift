@@ -42,6 +42,7 @@ do {
         row("sustained rate (3 rounds of 10,000 events, in process; max_seen 10,000, so rounds 2–3 run past it)",
             "\(Int(rate))/s (rounds: \(r.rates.map { String(Int($0)) }.joined(separator: ", ")))", "≥ 5,000/s", rate >= 5000)
         row("sustained floor: bare sequential Notify round trips (BusConnection.call, same bus and server)", "\(Int(r.bareRate))/s", "—", nil)
+        row("sustained, the agent alone: the same path into a sink that answers at once (no bus)", "\(Int(r.agentAloneRate))/s", "—", nil)
         row("sustained ceiling: bare pipelined Notify calls, 64 in flight (BusConnection.send, same bus and server)", "\(Int(r.bareRatePipelined))/s", "—", nil)
         row("sustained memory (bench process RSS after rounds 1, 2, 3)", r.rssKB.map(mb).joined(separator: " → ") + " (\(growth >= 0 ? "+" : "")\(mb(growth)) after round 1)",
             "flat (< 2 MB growth after round 1)", growth < 2048)
