@@ -103,9 +103,18 @@ extension Agent {
         case .success(let id):
             popups[id] = f.popup
             popupByKey[f.key] = id
+            if popups.count > Self.maxPopups { forgetOldestPopups() }
         case .failure(let error):
             popupFailed(error, orWait: f.waiting)
         }
+    }
+
+    /// A server that never reports popups closed (or keeps them all in its history) would make
+    /// `popups` grow with every item ever shown: past `maxPopups`, the oldest tenth (lowest ids; the
+    /// spec's ids count up) is forgotten. A click on one of those is then ignored, like one on a
+    /// popup from before a restart.
+    func forgetOldestPopups() {
+        for id in popups.keys.sorted().prefix(Self.maxPopups / 10) { forget(popup: id) }
     }
 
     /// Waits for the answers to every popup sent so far (or up to and including `last`) and records

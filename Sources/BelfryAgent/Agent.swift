@@ -58,6 +58,8 @@ public actor Agent {
     /// Enough to keep the bus busy (a Notify round trip is ~0.3 ms; the agent prepares one in
     /// ~0.05 ms), small enough that waiting for them all is quick.
     static let maxInFlight = 64
+    /// Popups whose actions the agent still answers (see `forgetOldestPopups`).
+    static let maxPopups = 2_000
     var health: [String: SourceHealth] = [:]
     var authWarned: Set<String> = []
     var pausedUntil: Double?

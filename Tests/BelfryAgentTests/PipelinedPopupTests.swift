@@ -60,13 +60,13 @@ import Testing
         func close(id: UInt32) async throws {}
     }
 
-    func makeAgent() throws -> (Agent, GatedSink) {
+    func makeAgent(clock: DesktopPolicyTests.TestNow = .init(1_800_000_000)) throws -> (Agent, GatedSink) {
         let config = try ConfigLoader.parse(DesktopPolicyTests.source("work", "") + "\n[desktop]\nburst_limit = 1000\n", file: "test.toml")
         let sink = GatedSink()
         var logger = Logger(label: "belfry-test")
         logger.logLevel = .critical
         let agent = Agent(config: config, sink: sink, transport: DesktopPolicyTests.NoTransport(), stateFile: nil,
-                          state: PersistedState(), environment: [:], logger: logger, now: { 1_800_000_000 })
+                          state: PersistedState(), environment: [:], logger: logger, now: { clock.now })
         return (agent, sink)
     }
 
@@ -113,5 +113,23 @@ import Testing
         await handled.value
         #expect(await agent.persisted.sources["work"]?.seen["a"]?.read == true)
         #expect(await agent.countJSON()["total"] == 0)
+    }
+
+    @Test func popupsAreForgottenOldestFirstPastTheLimit() async throws {
+        let clock = DesktopPolicyTests.TestNow(1_800_000_000)
+        let (agent, sink) = try makeAgent(clock: clock)
+        sink.openGate()
+        await agent.ingest([], source: "work", complete: true)
+        for n in 1...2_100 {
+            if n % 1000 == 0 { clock.advance(11) }  // past the burst window: every item pops on its own
+            await agent.ingest([item("i\(n)")], source: "work", complete: false)
+        }
+        // The newest popup still answers its action; the very first one has been forgotten.
+        await agent.handle(.actionInvoked(id: 2_100, key: "mark-read"))
+        await agent.handle(.actionInvoked(id: 1, key: "mark-read"))
+        #expect(await agent.persisted.sources["work"]?.seen["i2100"]?.read == true)
+        let first = await agent.persisted.sources["work"]?.seen["i1"]
+        #expect(first != nil && first?.read == false, "a forgotten popup's click is ignored: \(String(describing: first))")
+        #expect(sink.sent.count == 2_100)
     }
 }
