@@ -3,7 +3,7 @@
 # a Swift toolchain on PATH. Sourced by scripts/test.sh and scripts/demo.sh.
 set -euo pipefail
 
-BELFRY_APT_PACKAGES=(pkg-config libdbus-1-dev libcurl4-openssl-dev dbus dunst xvfb libnotify-bin x11-utils curl python3)
+BELFRY_APT_PACKAGES=(pkg-config libdbus-1-dev libcurl4-openssl-dev dbus dunst xvfb libnotify-bin x11-utils curl python3 patchelf)
 
 belfry_install_deps() {
   local missing=()

@@ -3,6 +3,9 @@ import BelfryCore
 extension Agent {
     /// One signal from the notification server about our popups.
     public func handle(_ event: DesktopEvent) async {
+        // The server answers Notify before it signals about that popup, but the answer may not be
+        // recorded yet: record what is in flight first.
+        if !inFlight.isEmpty { await settle() }
         switch event {
         case .activationToken(let id, let token):
             if popups[id] != nil { activationTokens[id] = token }

@@ -54,10 +54,95 @@ extension Agent {
 
     func show(_ item: Item, replacing: UInt32) async {
         if serverInfo == nil { await refreshServer() }  // compose for the server's capabilities
+        var replacing = replacing
+        if replacing == 0, inFlightByKey[item.key] != nil {
+            // An update of a popup still in flight: replace it, not pop a second one.
+            await settle()
+            replacing = popupByKey[item.key] ?? 0
+        }
         let n = composer.popup(for: item, source: sources[item.source], replacing: replacing)
-        guard let id = await deliver(n, orWait: .item(item)) else { return }
-        popups[id] = Popup(source: item.source, keys: [item.key], link: item.link, isSummary: false)
-        popupByKey[item.key] = id
+        await launch(n, popup: Popup(source: item.source, keys: [item.key], link: item.link, isSummary: false),
+                     key: item.key, orWait: .item(item))
+    }
+
+    /// Sends an item's popup without waiting for the server's answer (many are in flight under
+    /// load: a round trip per popup capped the rate near 2,000/s). The id is recorded when the answer
+    /// comes (`land`); anything that needs it first calls `settle()`.
+    func launch(_ n: DesktopNotification, popup: Popup, key: String, orWait w: Waiting) async {
+        guard serverInfo != nil else {
+            if waiting.count < 500 { waiting.append(w) }
+            return
+        }
+        // Back-pressure: a bounded number in flight, so a burst neither grows without limit nor
+        // makes libdbus track thousands of pending calls.
+        if inFlight.count >= Self.maxInFlight, let oldest = inFlight.keys.min() { await settle(through: oldest) }
+        let pending: PendingPopup
+        do {
+            pending = try await sink.submit(n)
+        } catch {
+            popupFailed(error, orWait: w)
+            return
+        }
+        let flight = nextFlight
+        nextFlight += 1
+        inFlight[flight] = InFlight(pending: pending, popup: popup, key: key, waiting: w)
+        inFlightByKey[key] = flight
+        if let answered = pending.answered {
+            land(flight, answered)
+        } else {
+            Task {
+                let result: Result<UInt32, any Error>
+                do { result = .success(try await pending.id()) } catch { result = .failure(error) }
+                self.land(flight, result)  // the task runs on the agent
+            }
+        }
+    }
+
+    /// Records the answer to a popup in flight (once; later calls for the same flight do nothing).
+    func land(_ flight: Int, _ result: Result<UInt32, any Error>) {
+        guard let f = inFlight.removeValue(forKey: flight) else { return }
+        if inFlightByKey[f.key] == flight { inFlightByKey.removeValue(forKey: f.key) }
+        switch result {
+        case .success(let id):
+            popups[id] = f.popup
+            popupByKey[f.key] = id
+            if popups.count > Self.maxPopups { forgetOldestPopups() }
+        case .failure(let error):
+            popupFailed(error, orWait: f.waiting)
+        }
+    }
+
+    /// A server that never reports popups closed (or keeps them all in its history) would make
+    /// `popups` grow with every item ever shown: past `maxPopups`, the oldest tenth (lowest ids; the
+    /// spec's ids count up) is forgotten. A click on one of those is then ignored, like one on a
+    /// popup from before a restart.
+    func forgetOldestPopups() {
+        for id in popups.keys.sorted().prefix(Self.maxPopups / 10) { forget(popup: id) }
+    }
+
+    /// Waits for the answers to every popup sent so far (or up to and including `last`) and records
+    /// them, so that popup ids (for actions, closes and replacements) are known. Popups sent
+    /// meanwhile are not waited for.
+    func settle(through last: Int = .max) async {
+        for flight in inFlight.keys.sorted() where flight <= last {
+            guard let pending = inFlight[flight]?.pending else { continue }
+            let result: Result<UInt32, any Error>
+            do { result = .success(try await pending.id()) } catch { result = .failure(error) }
+            land(flight, result)
+        }
+    }
+
+    /// A popup could not be shown: it waits for a notification server (one warning, not one per item).
+    func popupFailed(_ error: any Error, orWait w: Waiting) {
+        if let e = error as? DesktopError, e.code == .disconnected {
+            busUnavailable("cannot show a popup: \(e.message)")
+            serverInfo = nil
+        } else if serverInfo != nil {
+            let message = (error as? DesktopError)?.message ?? "\(error)"
+            logger.warning("cannot show a popup: \(message); it will be shown when a notification server is there")
+            serverInfo = nil
+        }
+        if waiting.count < 500 { waiting.append(w) }
     }
 
     func showSummary(source: SourceConfig, keys: [String], backlog: Bool) async {
@@ -72,20 +157,15 @@ extension Agent {
         summaryBySource[source.name] = id
     }
 
-    /// Sends a popup; with no notification server (yet) it waits in a bounded queue instead.
+    /// Sends a popup and waits for its id (summaries, which are few); with no notification server
+    /// (yet) it waits in a bounded queue instead.
     func deliver(_ n: DesktopNotification, orWait w: Waiting) async -> UInt32? {
         if serverInfo != nil {
             do {
                 return try await sink.notify(n)
-            } catch let e as DesktopError where e.code == .disconnected {
-                busUnavailable("cannot show a popup: \(e.message)")
-                serverInfo = nil
-            } catch let e as DesktopError {
-                logger.warning("cannot show a popup: \(e.message); it will be shown when a notification server is there")
-                serverInfo = nil
             } catch {
-                logger.warning("cannot show a popup: \(error)")
-                serverInfo = nil
+                popupFailed(error, orWait: w)
+                return nil
             }
         }
         if waiting.count < 500 { waiting.append(w) }
@@ -142,6 +222,7 @@ extension Agent {
     }
 
     func closePopup(forKey key: String) async {
+        if inFlightByKey[key] != nil { await settle() }  // its id is on the way
         guard let id = popupByKey.removeValue(forKey: key) else { return }
         popups.removeValue(forKey: id)
         try? await sink.close(id: id)

@@ -20,6 +20,14 @@ public actor Agent {
         var isSummary: Bool
     }
 
+    /// A popup sent to the server whose id has not been recorded yet (see `launch`).
+    struct InFlight {
+        var pending: PendingPopup
+        var popup: Popup
+        var key: String
+        var waiting: Waiting
+    }
+
     enum Waiting {
         case item(Item)
         case summary(source: String, keys: [String], backlog: Bool)
@@ -58,6 +66,15 @@ public actor Agent {
     var summaryBySource: [String: UInt32] = [:]
     var activationTokens: [UInt32: String] = [:]
     var waiting: [Waiting] = []
+    /// Popups sent but not yet answered, by send order; `inFlightByKey` maps an item to its entry.
+    var inFlight: [Int: InFlight] = [:]
+    var inFlightByKey: [String: Int] = [:]
+    var nextFlight = 0
+    /// Enough to keep the bus busy (a Notify round trip is ~0.3 ms; the agent prepares one in
+    /// ~0.05 ms), small enough that waiting for them all is quick.
+    static let maxInFlight = 64
+    /// Popups whose actions the agent still answers (see `forgetOldestPopups`).
+    static let maxPopups = 2_000
     var health: [String: SourceHealth] = [:]
     var authWarned: Set<String> = []
     var pause: Pause?

@@ -4,6 +4,7 @@ import BelfryDBus
 import BelfryHTTP
 import Foundation
 import Logging
+import Synchronization
 
 /// Figure 2: events per second through the agent's own path — SSE parse → JSON → item → Inbox (dedup)
 /// → rules (burst limiter, popup composition) → `Notify` over a private bus to the recording server,
@@ -15,11 +16,17 @@ struct Sustained {
         var rssKB: [Int] = []
         /// The floor: sequential Notify round trips from a bare BusConnection to the same server.
         var bareRate = 0.0
+        /// The ceiling: the same calls from a bare BusConnection, 64 in flight.
+        var bareRatePipelined = 0.0
+        /// The agent's own share: the same events into a sink that answers at once.
+        var agentAloneRate = 0.0
     }
 
     var perRound = 10_000
     var rounds = 3
-    var pastCap = 500
+    /// The seen map's cap for this run: reached in round 1, so rounds 2 and 3 run in steady state
+    /// (each new item past it is remembered and the oldest are forgotten, a tenth at a time).
+    var maxSeen = 10_000
 
     func run() async throws -> Result {
         let world = try await World(preset: .visualLayer)
@@ -31,6 +38,7 @@ struct Sustained {
         var config = try ConfigLoader.parse(agentConfig(dir: scratch.path, preset: "visual-layer", baseURL: world.emulator.baseURL,
                                                         transport: "stream"), file: "bench.toml")
         config.desktop.burstLimit = Int.max
+        config.agent.maxSeen = maxSeen
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let sink = DBusNotifications(busAddress: world.bus.address)
@@ -41,9 +49,7 @@ struct Sustained {
         let extractor = ItemExtractor(source: source)
         var result = Result()
         var serial = 0
-        for round in 0..<rounds {
-            // The last round runs past max_seen (20,000), where every new item triggers Inbox.evict.
-            let perRound = round == rounds - 1 ? pastCap : perRound
+        for _ in 0..<rounds {
             // The round's stream bytes, built before the clock starts.
             var bytes: [UInt8] = []
             for _ in 0..<perRound {
@@ -74,6 +80,34 @@ struct Sustained {
             result.rssKB.append(Proc.status(getpid(), "VmRSS") ?? 0)
         }
         await sink.shutdown()
+
+        // The agent alone: the same path into a sink that answers at once (no bus, no server).
+        let alone = Agent(config: config, sink: NullSink(), transport: world.http, stateFile: nil, state: PersistedState(),
+                          environment: [:], logger: logger)
+        await alone.refreshServer()
+        var bytes: [UInt8] = []
+        for _ in 0..<perRound {
+            serial += 1
+            let id = String(format: "00000000-0000-4000-8000-%012d", serial)
+            fields["id"] = .string(id)
+            fields["message"] = .string("event \(serial)")
+            bytes += Array("event: notification\nid: \(id)\ndata: \(String(decoding: try JSONEncoder().encode(JSONValue.object(fields)), as: UTF8.self))\n\n".utf8)
+        }
+        var parser = SSEParser()
+        let a0 = nowNS()
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + 16_384, bytes.count)
+            for e in try parser.parse(bytes[offset..<end]) where e.type == "notification" {
+                if let json = try? JSONValue.parse(e.data), let item = extractor.item(from: json) {
+                    await alone.ingest([item], source: source.name, complete: false)
+                }
+                if !e.lastEventID.isEmpty { await alone.setLastEventID(e.lastEventID, source: source.name) }
+            }
+            offset = end
+        }
+        result.agentAloneRate = Double(perRound) / (Double(nowNS() - a0) / 1e9)
+
         let bare = try await BusConnection.connect(address: world.bus.address)
         let hints = DBusValue.dict(key: "s", value: "v", [])
         let n = 3000
@@ -85,7 +119,34 @@ struct Sustained {
                                            .strings([]), hints, .int32(-1)])
         }
         result.bareRate = Double(n) / (Double(nowNS() - b0) / 1e9)
+        // Pipelined: up to `Agent.maxInFlight` (64) in flight, as the agent sends them, and a popup
+        // shaped like the agent's (two actions, three hints, a body).
+        let fullHints = DBusValue.vardict([("urgency", .byte(1)), ("category", .string("im.received")),
+                                           ("desktop-entry", .string("belfry"))])
+        let body = String(repeating: "Your build on main finished with 3 warnings. ", count: 2)
+        var window: [PendingReply] = []
+        let p0 = nowNS()
+        for i in 0..<n {
+            if window.count >= 64 { _ = try await window.removeFirst().value() }
+            window.append(try bare.send(destination: "org.freedesktop.Notifications", path: "/org/freedesktop/Notifications",
+                                        interface: "org.freedesktop.Notifications", member: "Notify",
+                                        args: [.string("Belfry"), .uint32(0), .string("belfry"), .string("bare \(i)"), .string(body),
+                                               .strings(["default", "Open", "mark-read", "Mark read"]), fullHints, .int32(-1)]))
+        }
+        for reply in window { _ = try await reply.value() }
+        result.bareRatePipelined = Double(n) / (Double(nowNS() - p0) / 1e9)
         await bare.close()
         return result
     }
+}
+
+/// A desktop sink that shows nothing and answers at once: the agent's own cost, without the bus.
+final class NullSink: DesktopSink {
+    private let next = Mutex<UInt32>(0)
+    let events: AsyncStream<DesktopEvent> = AsyncStream { _ in }
+    func serverInfo() async throws -> NotificationServerInfo {
+        NotificationServerInfo(name: "null", vendor: "bench", version: "1", specVersion: "1.2", capabilities: ["actions", "body"])
+    }
+    func notify(_ notification: DesktopNotification) async throws -> UInt32 { next.withLock { $0 += 1; return $0 } }
+    func close(id: UInt32) async throws {}
 }

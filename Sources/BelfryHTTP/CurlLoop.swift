@@ -102,7 +102,7 @@ final class CurlLoop: @unchecked Sendable {
                     multi.remove(handle)
                     transfer.complete(result)
                 }
-                try multi.poll()
+                try multi.poll(timeoutMilliseconds: expireIdleStreams())
             } catch {
                 // Only a broken multi handle gets here (out of memory); fail what is in flight
                 // rather than spin on it.
@@ -114,6 +114,25 @@ final class CurlLoop: @unchecked Sendable {
         failAll(HTTPError(.cancelled, "HTTP transport shut down"))
     }
 
+    /// Fails the streams whose idle limit passed and returns how long the loop may sleep before the
+    /// next one would (Int32.max: no stream open, sleep until something happens).
+    private func expireIdleStreams() -> Int32 {
+        let now = MonotonicClock.nanoseconds()
+        var next = UInt64.max
+        for (key, transfer) in running where transfer.idleLimitNanos != nil {
+            if transfer.idleDeadline <= now {
+                running[key] = nil
+                if let handle = transfer.easy { multi.remove(handle) }
+                transfer.failIdle()
+            } else {
+                next = min(next, transfer.idleDeadline)
+            }
+        }
+        guard next != .max else { return .max }
+        // Rounded up, so the loop wakes after the deadline, not just before it.
+        return Int32(min(UInt64(Int32.max), (next - now + 999_999) / 1_000_000))
+    }
+
     private func apply(_ command: Command) {
         switch command {
         case .add(let transfer):
@@ -123,6 +142,7 @@ final class CurlLoop: @unchecked Sendable {
             guard let handle = transfer.easy else { return }
             do {
                 try multi.add(handle)
+                transfer.noteActivity()
                 running[transfer.key] = transfer
             } catch {
                 transfer.fail(error)

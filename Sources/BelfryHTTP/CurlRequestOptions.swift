@@ -32,12 +32,12 @@ enum CurlRequestOptions {
         case .request(let milliseconds):
             try easy.set(CURLOPT_TIMEOUT_MS, milliseconds)
             try easy.set(CURLOPT_CONNECTTIMEOUT_MS, min(milliseconds, connectTimeoutMilliseconds))
-        case .streamIdle(let seconds):
-            // No total timeout on a stream: it is dead when under 1 byte/s for `seconds`.
+        case .streamIdle:
+            // No total timeout on a stream: it is dead when no byte came for its idle limit, which
+            // CurlLoop enforces with its own deadline (CURLOPT_LOW_SPEED_* would make libcurl wake
+            // the thread every second for as long as the stream is open).
             try easy.set(CURLOPT_TIMEOUT_MS, 0)
             try easy.set(CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds)
-            try easy.set(CURLOPT_LOW_SPEED_LIMIT, 1)
-            try easy.set(CURLOPT_LOW_SPEED_TIME, seconds)
             try easy.set(CURLOPT_TCP_KEEPALIVE, 1)
         }
 

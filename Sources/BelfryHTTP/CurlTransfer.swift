@@ -2,6 +2,12 @@ internal import BelfryCore
 internal import CCurl
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One request in flight: its easy handle, what has been received so far, and where the result
 /// goes (a continuation for `send`, a stream continuation for `stream`).
 ///
@@ -30,6 +36,12 @@ final class CurlTransfer: @unchecked Sendable {
     private var body: [UInt8] = []
     private var bodyLimitBroken = false
     private let cancelRequested = Atomic<Bool>(false)
+    /// A stream's idle limit in nanoseconds (nil for a plain request), and when it runs out
+    /// (CLOCK_MONOTONIC): every byte received moves it on. The loop sleeps until the earliest one,
+    /// so an open stream costs no wake-up until the server writes or the limit passes (libcurl's
+    /// low-speed check, used before, woke the thread every second).
+    let idleLimitNanos: UInt64?
+    private(set) var idleDeadline: UInt64 = .max
 
     /// Sets up a transfer for `request`; `idleTimeout` makes it a stream (no total timeout).
     init(request: HTTPRequest, idleTimeout: Duration?) throws(HTTPError) {
@@ -41,8 +53,10 @@ final class CurlTransfer: @unchecked Sendable {
         maxBodyBytes = request.maxBodyBytes
         if let idleTimeout {
             timeLimit = .streamIdle(seconds: max(1, (idleTimeout.millisecondsRoundedUp + 999) / 1000))
+            idleLimitNanos = UInt64(idleTimeout.millisecondsRoundedUp) * 1_000_000
         } else {
             timeLimit = .request(milliseconds: request.timeout.millisecondsRoundedUp)
+            idleLimitNanos = nil
         }
         try CurlRequestOptions.apply(request, timeLimit: timeLimit, to: easy, headerList: headerList)
         let context = UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
@@ -67,9 +81,23 @@ final class CurlTransfer: @unchecked Sendable {
     func requestCancel() { cancelRequested.store(true, ordering: .sequentiallyConsistent) }
     var isCancelRequested: Bool { cancelRequested.load(ordering: .sequentiallyConsistent) }
 
+    // MARK: Idle limit (loop thread)
+
+    /// Starts (or restarts) the idle clock of a stream; a plain request has none.
+    func noteActivity(now: UInt64 = MonotonicClock.nanoseconds()) {
+        if let idleLimitNanos { idleDeadline = now &+ idleLimitNanos }
+    }
+
+    /// Ends a stream that received nothing for its idle limit (its handle already left the multi handle).
+    func failIdle() {
+        fail(CurlErrorMapping.httpError(.easy(CURLE_OPERATION_TIMEDOUT), host: host, detail: "no data received",
+                                        timeLimit: timeLimit))
+    }
+
     // MARK: libcurl callbacks (loop thread)
 
     private func receiveHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        noteActivity()
         if headComplete { return true }  // trailers of a chunked body
         guard head.consume(String(decoding: bytes, as: UTF8.self)) else { return true }
         if let status = head.status, (100..<200).contains(status) { return true }  // interim response
@@ -89,6 +117,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        noteActivity()
         switch sink {
         case .response:
             guard bytes.count <= maxBodyBytes - body.count else {
@@ -162,6 +191,15 @@ final class CurlTransfer: @unchecked Sendable {
         if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
         if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
         return String(rest)
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds (a vDSO call: cheap enough for every chunk received).
+enum MonotonicClock {
+    static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }
 

@@ -158,6 +158,19 @@ import Testing
         #expect(Inbox.retryDelay(notBefore: 1000 + 86_400, now: 1000) == 0)
     }
 
+    @Test func evictionAlsoForgetsUnreadItemsSoAStreamCannotGrowTheCache() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]), maxSeen: 100)
+        // A stream: unread items one at a time, never a complete listing that would report reads.
+        for i in 0..<1000 {
+            _ = inbox.ingest([item("u\(i)")], from: src, complete: false, now: Double(i), maxAge: .seconds(1_000_000))
+        }
+        let seen = inbox.state.sources["work"]!.seen
+        let cached = inbox.unread["work"] ?? [:]
+        #expect(cached.count <= 100, "the unread cache is bounded by max_seen: \(cached.count)")
+        #expect(Set(cached.keys).isSubset(of: Set(seen.keys)), "nothing is cached that is no longer remembered")
+        #expect(cached["u999"] != nil)
+    }
+
     @Test func burstLimiterSlidesItsWindow() {
         var b = BurstLimiter(limit: 2, window: .seconds(10))
         let results = [0, 1, 2, 10.5].map { b.allow(now: $0) }

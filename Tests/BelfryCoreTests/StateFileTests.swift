@@ -70,4 +70,40 @@ import Testing
         #expect(size < 8 << 20)
         #expect(StateFile(path: path).load(warning: { _ in }).sources["work"]?.seen.count == 100_000)
     }
+
+    /// The reader takes any JSON a person or an older version could have written: spaces and
+    /// newlines anywhere, fields in any order, unknown fields, no "records" hint, escaped keys.
+    @Test func readsHandWrittenStateInAnyLayout() throws {
+        let text = #"""
+        { "version" : 1, "outbox" : [ ],
+          "sources" : { "work" : {
+            "seen" : {
+              "a\/b" : { "r" : true , "t" : 100 },
+              "b" : {"t":200,"c":3,"x":1,"tt":"ignored"},
+              "c" : { "c" : null, "t" : 3e2 , "r" : null }
+            },
+            "init" : true, "last_event_id" : "e-9" } } }
+        """#
+        let state = try StateCodec.decode(Array(text.utf8))
+        let work = try #require(state.sources["work"])
+        #expect(work.initialized)
+        #expect(work.lastEventID == "e-9")
+        #expect(work.seen == [
+            "a/b": SeenRecord(firstSeen: 100, read: true),
+            "b": SeenRecord(firstSeen: 200, count: 3),
+            "c": SeenRecord(firstSeen: 300),
+        ])
+        // And what it writes reads back the same.
+        #expect(try StateCodec.decode(StateCodec.encode(state)) == state)
+    }
+
+    @Test func aRecordWithAWrongTypeIsRefusedByName() {
+        let text = #"{"version":1,"outbox":[],"sources":{"work":{"init":true,"seen":{"k1":{"t":"soon"}}}}}"#
+        #expect(throws: (any Error).self) { try StateCodec.decode(Array(text.utf8)) }
+        do {
+            _ = try StateCodec.decode(Array(text.utf8))
+        } catch {
+            #expect("\(error)".contains("k1"), "the error names the record: \(error)")
+        }
+    }
 }

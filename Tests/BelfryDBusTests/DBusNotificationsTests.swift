@@ -53,6 +53,21 @@ struct DBusNotificationsTests {
         #expect(call.hints["transient"]?.signature == "b")
     }
 
+    @Test func submittedPopupsArriveInOrderAndEachGetsItsOwnID() async throws {
+        let bus = try PrivateBus()
+        let server = try await FakeNotificationServer.start(busAddress: bus.address)
+        let sink = DBusNotifications(busAddress: bus.address)
+        // All sent before any answer is awaited.
+        var pending: [PendingPopup] = []
+        for n in 0..<50 { pending.append(try await sink.submit(popup("popup \(n)"))) }
+        var ids: [UInt32] = []
+        for p in pending { ids.append(try await p.id()) }
+        let calls = try await server.waitForNotifyCalls(50)
+        #expect(calls.map(\.summary) == (0..<50).map { "popup \($0)" })
+        #expect(ids == calls.map(\.returnedID))
+        #expect(Set(ids).count == 50)
+    }
+
     @Test func onlyTheHintsThatAreSetAreSent() async throws {
         let bus = try PrivateBus()
         let server = try await FakeNotificationServer.start(busAddress: bus.address)

@@ -74,6 +74,33 @@ struct CurlTransportStreamTests {
         #expect(status == 200)
     }
 
+    /// The idle limit counts from the last byte, not from the start: a stream that trickles a
+    /// comment every 300 ms for 2.4 s outlives an idle limit of 1 s and ends normally.
+    @Test func tricklingStreamIsNotIdle() async throws {
+        let router = Router()
+        router.get("/trickle") { _, _ in
+            Self.eventStream { writer in
+                for _ in 0..<8 {
+                    try await writer.write(ByteBuffer(string: ": ping\n\n"))
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+                try await writer.write(ByteBuffer(string: "data: end\n\n"))
+                try await writer.finish(nil)
+            }
+        }
+        let transport = try CurlTransport()
+        let (parts, error) = try await withServer(router) { base in
+            var parts: [HTTPStreamPart] = []
+            let request = HTTPStreamRequest(request: Request(url: base + "/trickle"), idleTimeout: .seconds(1))
+            let error = await transportError {
+                for try await part in transport.stream(request) { parts.append(part) }
+            }
+            return (parts, error)
+        }
+        #expect(error == nil)
+        #expect(parts.body.text.hasSuffix("data: end\n\n"))
+    }
+
     /// A stream that writes a small event every 20 ms (for at most 10 s) and reports on `outcome`
     /// whether the client went away ("closed") or it ran to the end ("completed").
     private static func endlessRouter(outcome: AsyncStream<String>.Continuation) -> Router<BasicRequestContext> {

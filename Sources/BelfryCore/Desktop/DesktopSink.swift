@@ -114,8 +114,43 @@ public protocol DesktopSink: Sendable {
     func serverInfo() async throws -> NotificationServerInfo
     /// Shows (or with `replacesID` replaces) a popup and returns its id (> 0).
     func notify(_ notification: DesktopNotification) async throws -> UInt32
+    /// Sends a popup without waiting for the server's answer, so that many can be in flight: popups
+    /// submitted one after another reach the server in that order. Throws what `notify` throws when
+    /// it cannot even be sent; `PendingPopup.id()` throws it for a failure after that. The default
+    /// waits for `notify` (for sinks that answer at once).
+    func submit(_ notification: DesktopNotification) async throws -> PendingPopup
     /// Closes a popup this sink showed; unknown ids are ignored.
     func close(id: UInt32) async throws
     /// Signals about this sink's popups and the server's presence. A single consumer iterates it.
     var events: AsyncStream<DesktopEvent> { get }
+}
+
+extension DesktopSink {
+    public func submit(_ notification: DesktopNotification) async throws -> PendingPopup {
+        PendingPopup(answered: .success(try await notify(notification)))
+    }
+}
+
+/// A popup sent to the notification server whose id may not have come back yet.
+public struct PendingPopup: Sendable {
+    /// Set when the answer was there at once (then `id()` does not suspend).
+    public let answered: Result<UInt32, any Error>?
+    private let wait: @Sendable () async throws -> UInt32
+
+    /// `wait` returns the id once the server answered; it may be called more than once.
+    public init(wait: @escaping @Sendable () async throws -> UInt32) {
+        self.answered = nil
+        self.wait = wait
+    }
+
+    public init(answered: Result<UInt32, any Error>) {
+        self.answered = answered
+        self.wait = { try answered.get() }
+    }
+
+    /// The popup's id (> 0), once the server answered.
+    public func id() async throws -> UInt32 {
+        if let answered { return try answered.get() }
+        return try await wait()
+    }
 }

@@ -93,7 +93,9 @@ public struct Inbox: Sendable {
             if firstRun { s.initialized = true; changed = true }
         }
         if s.seen.count > maxSeen {
-            Self.evict(&s, keeping: listedUnread, limit: maxSeen)
+            // What is forgotten leaves the unread cache too, or a feed that never reports reads
+            // (a stream) would grow the cache without bound.
+            for id in Self.evict(&s, keeping: listedUnread, limit: maxSeen) { cache.removeValue(forKey: id) }
             changed = true
         }
         state.sources[source.name] = s
@@ -122,11 +124,14 @@ public struct Inbox: Sendable {
     /// Forgets the oldest records first, never one still listed unread. Items older than max_age never
     /// pop, so a forgotten old item that reappears is recorded silently. It trims to 90 % of `limit`,
     /// so the sort is paid once per tenth of the limit, not once per new item past it.
-    static func evict(_ s: inout SourceState, keeping: Set<String>, limit: Int) {
-        guard s.seen.count > limit else { return }
+    /// Forgets the oldest records down to 90 % of `limit` (except `keeping`); returns the ids forgotten.
+    @discardableResult
+    static func evict(_ s: inout SourceState, keeping: Set<String>, limit: Int) -> [String] {
+        guard s.seen.count > limit else { return [] }
         let excess = s.seen.count - (limit - limit / 10)
         let victims = s.seen.filter { !keeping.contains($0.key) }.sorted { $0.value.firstSeen < $1.value.firstSeen }.prefix(excess)
         for (id, _) in victims { s.seen.removeValue(forKey: id) }
+        return victims.map(\.key)
     }
 
     /// The user read `ids` of `source` through Belfry: recorded at once (so they never pop or count again)

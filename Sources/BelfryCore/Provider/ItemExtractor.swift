@@ -53,7 +53,7 @@ public struct ItemExtractor: Sendable {
     /// The first candidate that yields a non-empty text: a path, or a template whose `{path}`s all resolve.
     static func first(_ candidates: [String], in json: JSONValue) -> String? {
         for c in candidates {
-            if c.contains("{") {
+            if c.utf8.contains(UInt8(ascii: "{")) {  // not String.contains: Foundation's, slow on the hot path
                 if let s = render(template: c, json), !s.isEmpty { return s }
             } else if let s = json[path: c]?.text, !s.isEmpty {
                 return s

@@ -60,7 +60,7 @@ enum ProfileDecoder {
         if let markT, let ep = endpoint(markT) {
             markRead = .init(endpoint: ep, batch: markT.int("batch") ?? 0, bodyKey: markT.string("body_key") ?? "ids",
                              doneStatuses: markT.ints("done_statuses") ?? [])
-            if markRead!.batch == 0, !ep.path.contains("{id}") {
+            if markRead!.batch == 0, ep.path.firstRange(of: "{id}") == nil {
                 markT.fail("path", "needs {id} in the path when batch = 0 (or set batch to send ids in the body)")
             }
         }

@@ -127,7 +127,7 @@ public struct ProviderClient: Sendable {
         if let id { path = path.replacingAll("{id}", with: Self.percentEncode(id)) }
         var url = source.baseURL + path
         if !query.isEmpty {
-            url += (url.contains("?") ? "&" : "?")
+            url += (url.utf8.contains(UInt8(ascii: "?")) ? "&" : "?")
                 + query.keys.sorted().map { "\(Self.percentEncode($0))=\(Self.percentEncode(query[$0]!))" }.joined(separator: "&")
         }
         var headers = [HTTPHeader("Accept", "application/json")]

@@ -1,9 +1,11 @@
 import FoundationEssentials
 
 /// The state file's JSON, written and read by hand for the seen map (up to `max_seen` records per
-/// source; in dictionary order, since sorting 100,000 keys costs more than the rest) and through Codable for the small rest (the outbox). Same text as `JSONEncoder` with
-/// sorted keys produced, same acceptance as `JSONDecoder`; about 20x faster at 100,000 keys, which
-/// is what keeps a save under the debounce interval (BENCHMARKS.md).
+/// source, in dictionary order, since sorting 100,000 keys costs more than the rest) and through
+/// Codable for the small rest (the outbox). The text is what `JSONEncoder` makes of `PersistedState`
+/// plus one field per source, `"records"` (how many seen records follow, read back as a capacity
+/// hint; `JSONDecoder` ignores it). Reading accepts what `JSONDecoder` accepts. A save and a load of
+/// 100,000 keys each stay within 50 ms (BENCHMARKS.md).
 enum StateCodec {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -22,12 +24,12 @@ enum StateCodec {
             if n > 0 { out.append(UInt8(ascii: ",")) }
             appendString(name, to: &out)
             out.append(contentsOf: #":{"init":"#.utf8)
-            out += Array((source.initialized ? "true" : "false").utf8)
+            out.append(contentsOf: (source.initialized ? "true" : "false").utf8)
             if let id = source.lastEventID {
                 out.append(contentsOf: #","last_event_id":"#.utf8)
                 appendString(id, to: &out)
             }
-            out.append(contentsOf: #","seen":{"#.utf8)
+            out.append(contentsOf: #","records":\#(source.seen.count),"seen":{"#.utf8)
             for (k, (key, r)) in source.seen.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
                 appendString(key, to: &out)
@@ -39,7 +41,7 @@ enum StateCodec {
                 appendNumber(r.firstSeen.rounded(), to: &out)
                 out.append(UInt8(ascii: "}"))
             }
-            out += Array("}}".utf8)
+            out.append(contentsOf: "}}".utf8)
         }
         out.append(contentsOf: #"},"version":\#(state.version)}"#.utf8)
         return out
@@ -56,35 +58,67 @@ enum StateCodec {
         }
     }
 
-    /// Walks `{ "key": value, … }`, handing each key to `field` with the parser at its value.
-    private static func members(_ p: inout JSONParser, _ field: (String, inout JSONParser) throws -> Void) throws {
+    /// Steps through `{ "key": value, … }` without a closure per member (the seen map has up to
+    /// `max_seen` of them): returns the next key with the parser at its value, nil after the closing
+    /// brace. `first` starts true.
+    private static func nextKey(_ p: inout JSONParser, _ first: inout Bool) throws -> String? {
         p.skipSpace()
-        guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "{") else { throw p.fail("expected an object") }
-        p.i += 1
-        p.skipSpace()
-        if p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "}") { p.i += 1; return }
-        while true {
-            p.skipSpace()
-            guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "\"") else { throw p.fail("expected a key") }
-            let key = try p.string()
-            p.skipSpace()
-            guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: ":") else { throw p.fail("expected ':'") }
+        if first {
+            first = false
+            guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "{") else { throw p.fail("expected an object") }
             p.i += 1
             p.skipSpace()
-            try field(key, &p)
-            p.skipSpace()
+            if p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "}") { p.i += 1; return nil }
+        } else {
             guard p.i < p.bytes.count else { throw p.fail("unexpected end of input") }
-            if p.bytes[p.i] == UInt8(ascii: ",") { p.i += 1; continue }
-            if p.bytes[p.i] == UInt8(ascii: "}") { p.i += 1; return }
-            throw p.fail("expected ',' or '}'")
+            switch p.bytes[p.i] {
+            case UInt8(ascii: ","): p.i += 1; p.skipSpace()
+            case UInt8(ascii: "}"): p.i += 1; return nil
+            default: throw p.fail("expected ',' or '}'")
+            }
         }
+        guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "\"") else { throw p.fail("expected a key") }
+        let key = try p.string()
+        p.skipSpace()
+        guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: ":") else { throw p.fail("expected ':'") }
+        p.i += 1
+        p.skipSpace()
+        return key
+    }
+
+    /// `nextKey` for a seen record, whose keys are one letter: `"t"`, `"c"` and `"r"` are recognised
+    /// from their bytes without building a String (100,000 records have 200,000 of them).
+    private static func nextRecordField(_ p: inout JSONParser, _ first: inout Bool) throws -> String? {
+        p.skipSpace()
+        let opener = first ? UInt8(ascii: "{") : UInt8(ascii: ",")
+        if p.i < p.bytes.count, p.bytes[p.i] == opener {
+            var k = p.i + 1
+            while k < p.bytes.count, p.bytes[k] == 0x20 || p.bytes[k] == 0x0A || p.bytes[k] == 0x09 || p.bytes[k] == 0x0D { k += 1 }
+            if k + 3 < p.bytes.count, p.bytes[k] == UInt8(ascii: "\""), p.bytes[k + 2] == UInt8(ascii: "\""),
+               p.bytes[k + 3] == UInt8(ascii: ":") {
+                let name: String? = switch p.bytes[k + 1] {
+                case UInt8(ascii: "t"): "t"
+                case UInt8(ascii: "c"): "c"
+                case UInt8(ascii: "r"): "r"
+                default: nil
+                }
+                if let name {
+                    first = false
+                    p.i = k + 4
+                    p.skipSpace()
+                    return name
+                }
+            }
+        }
+        return try nextKey(&p, &first)  // anything else: the general path, same errors
     }
 
     private static func root(_ p: inout JSONParser) throws -> PersistedState {
         var version: Int?
         var sources: [String: SourceState]?
         var outbox: [PendingAction]?
-        try members(&p) { key, p in
+        var first = true
+        while let key = try nextKey(&p, &first) {
             switch key {
             case "version":
                 guard case .number(let v) = try p.value(), let n = Int(exactly: v) else { throw Failure(description: "version is not an integer") }
@@ -93,7 +127,8 @@ enum StateCodec {
                 outbox = try JSONDecoder().decode([PendingAction].self, from: Data(try p.value().serialized().utf8))
             case "sources":
                 var all: [String: SourceState] = [:]
-                try members(&p) { name, p in all[name] = try source(name, &p) }
+                var firstSource = true
+                while let name = try nextKey(&p, &firstSource) { all[name] = try source(name, &p) }
                 sources = all
             default:
                 _ = try p.value()
@@ -107,7 +142,9 @@ enum StateCodec {
         var initialized: Bool?
         var lastEventID: String?
         var seen: [String: SeenRecord]?
-        try members(&p) { key, p in
+        var expected = 0
+        var first = true
+        while let key = try nextKey(&p, &first) {
             switch key {
             case "init":
                 guard case .bool(let b) = try p.value() else { throw Failure(description: "source \(name): init is not a boolean") }
@@ -118,9 +155,15 @@ enum StateCodec {
                 case .string(let s): lastEventID = s
                 default: throw Failure(description: "source \(name): last_event_id is not a string")
                 }
+            case "records":
+                // How many seen records follow: sizes the dictionary once instead of growing it
+                // through ~17 rehashes. Only a hint (bounded, and a wrong one costs nothing but time).
+                if case .number(let n) = try p.value(), n >= 0 { expected = Int(min(n, 4_000_000)) }
             case "seen":
                 var records: [String: SeenRecord] = [:]
-                try members(&p) { itemKey, p in records[itemKey] = try record(itemKey, &p) }
+                records.reserveCapacity(expected)
+                var firstRecord = true
+                while let itemKey = try nextKey(&p, &firstRecord) { records[itemKey] = try record(itemKey, &p) }
                 seen = records
             default:
                 _ = try p.value()
@@ -134,16 +177,24 @@ enum StateCodec {
         var t: Double?
         var count: Int?
         var read = false
-        try members(&p) { field, p in
-            switch (field, try p.value()) {
-            case ("t", .number(let d)): t = d
-            case ("c", .null), ("r", .null): break
-            case ("c", .number(let d)):
-                guard let c = Int(exactly: d) else { throw Failure(description: "seen \(key): c is not an integer") }
+        var first = true
+        while let field = try nextRecordField(&p, &first) {
+            // Numbers are read straight from the bytes (the common case); anything else goes
+            // through the general parser for the same acceptance and errors as before.
+            let isNumber = p.i < p.bytes.count && (p.bytes[p.i] == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.bytes[p.i]))
+            switch field {
+            case "t" where isNumber: t = try p.number()
+            case "c" where isNumber:
+                guard let c = Int(exactly: try p.number()) else { throw Failure(description: "seen \(key): c is not an integer") }
                 count = c
-            case ("r", .bool(let b)): read = b
-            case ("t", _), ("c", _), ("r", _): throw Failure(description: "seen \(key): \(field) has the wrong type")
-            default: break
+            case "t", "c", "r":
+                switch (field, try p.value()) {
+                case ("c", .null), ("r", .null): break
+                case ("r", .bool(let b)): read = b
+                default: throw Failure(description: "seen \(key): \(field) has the wrong type")
+                }
+            default:
+                _ = try p.value()
             }
         }
         guard let t else { throw Failure(description: "seen \(key) has no time") }
@@ -170,6 +221,16 @@ enum StateCodec {
     /// A JSON string: `"` and `\` escaped, control characters as \uXXXX, `/` as `\/` (as JSONEncoder).
     private static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most keys need no escape: check the bytes in place and copy them whole.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == UInt8(ascii: "/") { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]

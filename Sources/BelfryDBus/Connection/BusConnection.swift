@@ -94,27 +94,40 @@ public final class BusConnection: Sendable {
                        args: args, timeout: timeout, onReply: nil)
     }
 
+    /// Sends a method call without waiting for its reply (see `send(_:args:timeout:onReply:)`).
+    public func send(
+        destination: String?, path: String, interface: String?, member: String,
+        args: [DBusValue] = [], timeout: Duration = .seconds(25)
+    ) throws(BusError) -> PendingReply {
+        try send(MethodTarget(destination: destination, path: path, interface: interface, member: member),
+                 args: args, timeout: timeout, onReply: nil)
+    }
+
     /// `call`, with `onReply` run on the owner thread as soon as the reply is read, before any
     /// message that arrived after it is dispatched (so state it records is there for later signals).
     func call(
         _ target: MethodTarget, args: [DBusValue], timeout: Duration,
         onReply: (@Sendable ([DBusValue]) -> Void)?
     ) async throws(BusError) -> [DBusValue] {
+        try await send(target, args: args, timeout: timeout, onReply: onReply).value()
+    }
+
+    /// Queues a method call at once and returns without waiting for the reply: calls sent one after
+    /// another leave in that order, and any number can be in flight (pipelining; a caller that
+    /// awaits each reply before the next call pays a full bus round trip per call).
+    func send(
+        _ target: MethodTarget, args: [DBusValue], timeout: Duration,
+        onReply: (@Sendable ([DBusValue]) -> Void)?
+    ) throws(BusError) -> PendingReply {
         try target.validate()
         for arg in args { try arg.validateForWire() }
         let milliseconds = Self.milliseconds(timeout)
-        do {
-            return try await withCheckedThrowingContinuation { continuation in
-                mailbox.postOrCancel(Job(run: { pump in
-                    pump.startCall(target, args: args, timeoutMilliseconds: milliseconds,
-                                   continuation: continuation, onReply: onReply)
-                }, cancel: { continuation.resume(throwing: $0) }))
-            }
-        } catch let error as BusError {
-            throw error
-        } catch {
-            throw BusError(.remote, "\(error)")
-        }
+        let reply = PendingReply()
+        mailbox.postOrCancel(Job(run: { pump in
+            pump.startCall(target, args: args, timeoutMilliseconds: milliseconds,
+                           resume: { reply.resolve($0) }, onReply: onReply)
+        }, cancel: { reply.resolve(.failure($0)) }))
+        return reply
     }
 
     /// Emits a signal (broadcast, or unicast to `destination`); returns once libdbus has queued it.

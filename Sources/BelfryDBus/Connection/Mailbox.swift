@@ -33,14 +33,16 @@ final class Mailbox: Sendable {
     }
 
     /// Queues `job` and wakes the thread; false (and nothing queued) once the connection has ended.
+    /// Only the first job into an empty queue writes the eventfd: the thread takes the whole queue
+    /// at once, so a burst of calls costs one wake-up, not one syscall each.
     @discardableResult
     func post(_ job: Job) -> Bool {
-        let queued = state.withLock { state in
-            guard !state.closed else { return false }
+        let (queued, first) = state.withLock { state -> (Bool, Bool) in
+            guard !state.closed else { return (false, false) }
             state.jobs.append(job)
-            return true
+            return (true, state.jobs.count == 1)
         }
-        if queued { wake() }
+        if first { wake() }
         return queued
     }
 

@@ -3,6 +3,9 @@ internal import Glibc
 
 /// The owner thread's side of a connection: the loop (jobs, dispatch, `poll()` through
 /// `LoopSources`), the filter for incoming messages, and pending calls. Lives on the owner thread only.
+/// Where a method call's outcome goes; called exactly once, on the owner thread.
+typealias ReplyHandler = @Sendable (Result<[DBusValue], BusError>) -> Void
+
 final class Pump {
     let connection: PrivateConnection
     private let mailbox: Mailbox
@@ -10,7 +13,7 @@ final class Pump {
 
     private struct PendingEntry {
         var call: OpaquePointer
-        var continuation: CheckedContinuation<[DBusValue], any Error>
+        var resume: ReplyHandler
         var onReply: (@Sendable ([DBusValue]) -> Void)?
     }
 
@@ -83,7 +86,7 @@ final class Pump {
             member: String(cString: member), args: args))
     }
 
-    /// Hands a call for a served object to its handler in a task; the reply comes back as a job.
+    /// Hands a call for a served object to its handler (in arrival order); the reply comes back as a job.
     /// Calls nobody serves are left to libdbus, which answers UnknownMethod.
     private func serveMethodCall(_ raw: OpaquePointer) -> DBusHandlerResult {
         guard let path = dbus_message_get_path(raw).map({ String(cString: $0) }),
@@ -101,14 +104,23 @@ final class Pump {
             send(reply: .error(name: BusError.Names.invalidArgs, message: error.message), to: call)
             return DBUS_HANDLER_RESULT_HANDLED
         }
-        let mailbox = self.mailbox
-        let incoming = call
-        Task {
-            let reply = await handler(incoming)
-            mailbox.post(Job(run: { pump in pump.send(reply: reply, to: incoming) }, cancel: { _ in }))
-        }
+        servedCalls.yield((call, handler))
         return DBUS_HANDLER_RESULT_HANDLED
     }
+
+    /// Served calls go to their handlers one at a time, in the order they arrived (as a real
+    /// notification server takes them); a task per call ran them in any order under load.
+    private lazy var servedCalls: AsyncStream<(DBusMethodCall, MethodHandler)>.Continuation = {
+        let (stream, continuation) = AsyncStream<(DBusMethodCall, MethodHandler)>.makeStream()
+        let mailbox = self.mailbox
+        Task {
+            for await (call, handler) in stream {
+                let reply = await handler(call)
+                mailbox.post(Job(run: { pump in pump.send(reply: reply, to: call) }, cancel: { _ in }))
+            }
+        }
+        return continuation
+    }()
 
     private func send(reply: DBusReply, to call: DBusMethodCall) {
         guard !call.noReplyExpected else { return }
@@ -130,33 +142,33 @@ final class Pump {
         stopRequested = true
     }
 
-    /// Sends a method call; `continuation` resumes with the reply's args or an error.
+    /// Sends a method call; `resume` is called once, with the reply's args or an error.
     /// `onReply` runs here on the owner thread first, before later messages are dispatched.
     func startCall(
         _ target: MethodTarget, args: [DBusValue], timeoutMilliseconds: Int32,
-        continuation: CheckedContinuation<[DBusValue], any Error>,
+        resume: @escaping ReplyHandler,
         onReply: (@Sendable ([DBusValue]) -> Void)?
     ) {
         let message: Message
-        do {
+        do throws(BusError) {
             message = try Message.methodCall(target)
             try message.append(args)
         } catch {
-            continuation.resume(throwing: error)
+            resume(.failure(error))
             return
         }
         var call: OpaquePointer?
         guard dbus_connection_send_with_reply(connection.raw, message.raw, &call, timeoutMilliseconds) != 0 else {
-            continuation.resume(throwing: Message.outOfMemory)
+            resume(.failure(Message.outOfMemory))
             return
         }
         guard let call else {
-            continuation.resume(throwing: BusError(.disconnected, "the D-Bus connection is closed"))
+            resume(.failure(BusError(.disconnected, "the D-Bus connection is closed")))
             return
         }
         let token = nextToken
         nextToken += 1
-        pending[token] = PendingEntry(call: call, continuation: continuation, onReply: onReply)
+        pending[token] = PendingEntry(call: call, resume: resume, onReply: onReply)
         let context = Unmanaged.passRetained(PendingContext(pump: self, token: token)).toOpaque()
         let armed = dbus_pending_call_set_notify(call, { _, data in
             let context = Unmanaged<PendingContext>.fromOpaque(data!).takeUnretainedValue()
@@ -175,7 +187,7 @@ final class Pump {
         let stolen = dbus_pending_call_steal_reply(entry.call)
         dbus_pending_call_unref(entry.call)
         guard let stolen else {
-            entry.continuation.resume(throwing: BusError(.disconnected, "no reply"))
+            entry.resume(.failure(BusError(.disconnected, "no reply")))
             return
         }
         let reply = Message.adopting(stolen)
@@ -185,15 +197,15 @@ final class Pump {
             if !connection.isConnected || sawDisconnected {
                 error = BusError(.disconnected, name: error.name, "the D-Bus connection was lost: \(error.message)")
             }
-            entry.continuation.resume(throwing: error)
+            entry.resume(.failure(error))
             return
         }
-        do {
+        do throws(BusError) {
             let values = try MessageReader.read(reply.raw)
             entry.onReply?(values)
-            entry.continuation.resume(returning: values)
+            entry.resume(.success(values))
         } catch {
-            entry.continuation.resume(throwing: error)
+            entry.resume(.failure(error))
         }
     }
 
@@ -201,7 +213,7 @@ final class Pump {
         guard let entry = pending.removeValue(forKey: token) else { return }
         dbus_pending_call_cancel(entry.call)
         dbus_pending_call_unref(entry.call)
-        entry.continuation.resume(throwing: error)
+        entry.resume(.failure(error))
     }
 
     func emitSignal(
@@ -221,6 +233,7 @@ final class Pump {
         let lost = BusError(.disconnected, "the D-Bus connection was closed")
         for token in Array(pending.keys) { failCall(token: token, lost) }
         for job in mailbox.close() { job.cancel(lost) }
+        servedCalls.finish()
         router.close()
         let raw = connection.raw
         dbus_connection_remove_filter(raw, pumpFilter, Unmanaged.passUnretained(self).toOpaque())

@@ -50,17 +50,32 @@ public final class DBusNotifications: DesktopSink {
     }
 
     public func notify(_ notification: DesktopNotification) async throws -> UInt32 {
-        try await perform { connection, generation throws(BusError) in
+        try await submit(notification).id()
+    }
+
+    /// Queues the `Notify` call on the connection and returns before the reply: the agent keeps
+    /// many popups in flight under load instead of paying a bus round trip per popup.
+    public func submit(_ notification: DesktopNotification) async throws -> PendingPopup {
+        let (reply, connection) = try await perform { connection, generation throws(BusError) in
             // The id is owned on the connection's thread, before any signal about it is looked at.
-            let reply = try await connection.call(
+            let reply = try connection.send(
                 NotificationsProtocol.target("Notify"), args: NotificationsProtocol.notifyArgs(notification),
                 timeout: callTimeout, onReply: { [tracker] values in
                     if let id = values.first?.uint32Value, id > 0 { tracker.own(id, generation: generation) }
                 })
-            guard let id = reply.first?.uint32Value, id > 0 else {
-                throw BusError(.unsupportedMessage, "Notify answered \(reply), not an id")
+            return (reply, connection)
+        }
+        return PendingPopup { [link] in
+            do throws(BusError) {
+                let values = try await reply.value()
+                guard let id = values.first?.uint32Value, id > 0 else {
+                    throw BusError(.unsupportedMessage, "Notify answered \(values), not an id")
+                }
+                return id
+            } catch {
+                if error.code == .disconnected { await link.invalidate(connection) }
+                throw Self.desktopError(error)
             }
-            return id
         }
     }
 

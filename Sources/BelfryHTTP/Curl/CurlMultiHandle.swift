@@ -31,10 +31,11 @@ final class CurlMultiHandle {
         try check(curl_multi_perform(raw, &running))
     }
 
-    /// Sleeps until a socket of a transfer is ready, libcurl's next timer is due or `wakeup()` is
-    /// called. With no transfer and no timer it sleeps indefinitely (no periodic wake-ups).
-    func poll() throws(HTTPError) {
-        try check(curl_multi_poll(raw, nil, 0, Int32.max, nil))
+    /// Sleeps until a socket of a transfer is ready, libcurl's next timer is due, `timeoutMilliseconds`
+    /// passed or `wakeup()` is called. With no transfer and no timer (and the default timeout) it
+    /// sleeps indefinitely (no periodic wake-ups).
+    func poll(timeoutMilliseconds: Int32 = .max) throws(HTTPError) {
+        try check(curl_multi_poll(raw, nil, 0, timeoutMilliseconds, nil))
     }
 
     /// Interrupts `poll()`; safe from any thread.
