@@ -4,11 +4,22 @@ import Glibc
 /// What the control socket and `belfry` verbs see (docs/control.md documents these shapes).
 extension Agent {
     var isPaused: Bool {
-        guard let until = pausedUntil else { return false }
-        return until > now()
+        switch pause {
+        case nil: false
+        case .indefinitely: true
+        case .until(let end): end > monotonic()
+        }
     }
 
-    /// Inside the configured quiet hours (local time).
+    /// When a timed pause ends, on the wall clock (for display only).
+    var pausedUntilWallClock: Double? {
+        guard case .until(let end) = pause else { return nil }
+        let left = end - monotonic()
+        return left > 0 ? now() + left : nil
+    }
+
+    /// Inside the configured quiet hours (local time). Quiet hours are a time of day, so they follow
+    /// the wall clock, jumps included.
     var isQuiet: Bool {
         guard let q = config.desktop.quietHours else { return false }
         var t = time_t(now())
@@ -64,7 +75,7 @@ extension Agent {
         } ?? .null
         return [
             "sources": .array(list), "paused": .bool(isPaused), "quiet_hours": .bool(isQuiet),
-            "paused_until": pausedUntil.flatMap { isPaused && $0 < .greatestFiniteMagnitude ? .string(Timestamp.format($0)) : nil } ?? .null,
+            "paused_until": pausedUntilWallClock.map { .string(Timestamp.format($0)) } ?? .null,
             "notification_server": server, "pending_actions": .number(Double(inbox.state.outbox.count)),
             "waiting_popups": .number(Double(waiting.count)),
         ]
@@ -100,12 +111,12 @@ extension Agent {
 
     /// Do not disturb: items are still recorded; held ones are summarised on resume.
     public func pause(for duration: Duration?) {
-        pausedUntil = duration.map { now() + $0.seconds } ?? Double.greatestFiniteMagnitude
+        pause = duration.map { .until(monotonic() + $0.seconds) } ?? .indefinitely
         publish()
     }
 
     public func resume() async {
-        pausedUntil = nil
+        pause = nil
         let items = held.filter { inbox.unread[$0.source]?[$0.id] != nil }
         held.removeAll()
         var bySource: [String: [String]] = [:]

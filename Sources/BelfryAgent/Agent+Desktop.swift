@@ -30,17 +30,40 @@ extension Agent {
             forget(popup: id)
         case .serverAppeared:
             logger.info("a notification server appeared")
-            popups.removeAll()
-            popupByKey.removeAll()
-            summaryBySource.removeAll()
-            activationTokens.removeAll()
+            // A server that took the name over without leaving first: ids from before are stale. After
+            // a vanish (or a lost bus) they were dropped then, and a popup shown since (a call can
+            // reconnect before this event is handled) is on the new server and is kept.
+            if !popupsDropped { forgetAllPopups() }
+            popupsDropped = false
             serverInfo = nil
             await refreshServer()
             await showWaiting()
         case .serverVanished:
             logger.notice("the notification server left the bus; popups will wait for one")
+            forgetAllPopups()
+            popupsDropped = true
+            serverInfo = nil
+        case .busLost:
+            busUnavailable("the session bus went away")
+            forgetAllPopups()
+            popupsDropped = true
             serverInfo = nil
         }
+    }
+
+    func forgetAllPopups() {
+        popups.removeAll()
+        popupByKey.removeAll()
+        summaryBySource.removeAll()
+        activationTokens.removeAll()
+    }
+
+    /// One warning when the session bus is lost or cannot be reached, not one per item; `refreshServer`
+    /// says when it is back.
+    func busUnavailable(_ detail: String) {
+        guard !busDown else { return }
+        busDown = true
+        logger.warning("\(detail): popups wait until it is back (items are still followed, recorded and listed); reconnecting")
     }
 
     func forget(popup id: UInt32) {

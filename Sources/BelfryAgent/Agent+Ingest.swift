@@ -2,10 +2,13 @@ import BelfryCore
 
 extension Agent {
     /// Records what a feed reported and shows what is new. `complete`: a full unread listing (poll);
-    /// false for a streamed item.
-    public func ingest(_ items: [Item], source name: String, complete: Bool) async {
+    /// false for a streamed item. `serviceTime`: the service's own time when it answered (its `Date`
+    /// header): items are aged for `max_age` on the service's clock, not on a local one that may be wrong.
+    public func ingest(_ items: [Item], source name: String, complete: Bool, serviceTime: Double? = nil) async {
         guard let source = sources[name] else { return }
-        let outcome = inbox.ingest(items, from: source, complete: complete, now: now(), maxAge: config.desktop.maxAge)
+        if let serviceTime { serviceClocks[name] = (serviceTime, monotonic()) }
+        let outcome = inbox.ingest(items, from: source, complete: complete, now: now(), maxAge: config.desktop.maxAge,
+                                   serviceNow: serviceNow(name))
         // After the listing is applied, so held items read elsewhere meanwhile are not summarised.
         if !held.isEmpty, !isPaused, !isQuiet { await resume() }
         if outcome.silent > 0 { logger.debug("\(name): \(outcome.silent) item(s) recorded without a popup") }
@@ -37,7 +40,7 @@ extension Agent {
             lastItemKey = item.key
             if paused || (quiet && item.urgency < .critical) {
                 held.append(item)
-            } else if limiter.allow(now: now()) {
+            } else if limiter.allow(now: monotonic()) {
                 await show(item, replacing: 0)
             } else {
                 folded.append(item.key)
@@ -131,7 +134,10 @@ extension Agent {
 
     /// A popup could not be shown: it waits for a notification server (one warning, not one per item).
     func popupFailed(_ error: any Error, orWait w: Waiting) {
-        if serverInfo != nil {
+        if let e = error as? DesktopError, e.code == .disconnected {
+            busUnavailable("cannot show a popup: \(e.message)")
+            serverInfo = nil
+        } else if serverInfo != nil {
             let message = (error as? DesktopError)?.message ?? "\(error)"
             logger.warning("cannot show a popup: \(message); it will be shown when a notification server is there")
             serverInfo = nil
@@ -170,10 +176,21 @@ extension Agent {
     public func refreshServer() async {
         do {
             let info = try await sink.serverInfo()
+            if busDown {
+                busDown = false
+                logger.notice("the session bus is back")
+            }
             if serverInfo == nil { logger.info("notification server: \(info.name) \(info.version), capabilities \(info.capabilities.sorted())") }
             serverInfo = info
             composer.capabilities = info.capabilities
+        } catch let e as DesktopError where e.code == .disconnected {
+            busUnavailable("the session bus is not reachable (\(e.message))")
+            serverInfo = nil
         } catch {
+            if busDown {
+                busDown = false
+                logger.notice("the session bus is back")
+            }
             if serverInfo != nil || waiting.isEmpty { logger.notice("no notification server on the bus yet; popups will wait for one") }
             serverInfo = nil
         }

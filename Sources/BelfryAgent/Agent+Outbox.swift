@@ -2,11 +2,15 @@ import BelfryCore
 
 extension Agent {
     /// Delivers due mark-read actions. A failure is kept with a growing delay and retried until it lands.
-    /// Returns when the next one is due (nil: nothing pending).
-    public func deliverDueActions() async -> Double? {
-        for action in inbox.dueActions(now: now()) {
+    /// Returns how long until the next one is due (nil: nothing pending).
+    ///
+    /// Retry times are kept on the monotonic clock; the wall clock time persisted with each action is
+    /// read only for an action not yet scheduled in this run (after a restart, or a new one), so a wall
+    /// clock jump, forward or back, neither fires a retry early nor puts it off.
+    public func deliverDueActions() async -> Duration? {
+        for action in inbox.state.outbox where isDue(action) {
             guard sources[action.source] != nil else {
-                inbox.actionLanded(action.id)
+                landed(action.id)
                 continue
             }
             do {
@@ -15,15 +19,15 @@ extension Agent {
                 case .markRead: try await client.markRead(ids: action.ids)
                 case .markAllRead: try await client.markAllRead()
                 }
-                inbox.actionLanded(action.id)
+                landed(action.id)
                 logger.debug("\(action.source): \(action.kind.rawValue) delivered (\(action.ids.count) item(s))")
             } catch let e as ProviderError where e.kind == .unsupported {
                 logger.notice("\(e.message); kept read locally")
-                inbox.actionLanded(action.id)
+                landed(action.id)
             } catch let e as ProviderError where e.isPermanentRefusal {
                 // 400/404/422…: the service will never accept this request; retrying forever helps nobody.
                 logger.warning("\(action.source): \(action.kind.rawValue) refused for good (\(e.message)); kept read locally")
-                inbox.actionLanded(action.id)
+                landed(action.id)
             } catch {
                 let attempts = action.attempts + 1
                 // Jitter first, then Retry-After as a floor: the jitter must never bring a retry before it.
@@ -34,10 +38,31 @@ extension Agent {
                 }
                 logger.warning("\(action.source): \(action.kind.rawValue) not delivered (attempt \(attempts)), retrying in \(Int(delay))s: \(error)")
                 inbox.actionFailed(action.id, error: "\(error)", retryAt: now() + delay)
+                outboxDue[action.id] = monotonic() + delay
             }
         }
         stateChanged()
-        return inbox.state.outbox.map(\.notBefore).min()
+        let pending = Set(inbox.state.outbox.map(\.id))
+        outboxDue = outboxDue.filter { pending.contains($0.key) }  // actions of removed sources
+        let next = inbox.state.outbox.compactMap { outboxDue[$0.id] }.min()
+        return next.map { .milliseconds(Int64(max(0, $0 - monotonic()) * 1000)) }
+    }
+
+    /// Whether an action's retry time has come, scheduling it first if this run has not yet.
+    private func isDue(_ action: PendingAction) -> Bool {
+        let due: Double
+        if let known = outboxDue[action.id] {
+            due = known
+        } else {
+            due = monotonic() + Inbox.retryDelay(notBefore: action.notBefore, now: now())
+            outboxDue[action.id] = due
+        }
+        return due <= monotonic()
+    }
+
+    private func landed(_ id: Int) {
+        inbox.actionLanded(id)
+        outboxDue.removeValue(forKey: id)
     }
 
     public func waitForOutbox(timeout: Duration) async {

@@ -33,9 +33,20 @@ public actor Agent {
         case summary(source: String, keys: [String], backlog: Bool)
     }
 
+    /// A `pause`: until a moment on the monotonic clock (`monotonic()` seconds), or until `resume`.
+    enum Pause {
+        case until(Double)
+        case indefinitely
+    }
+
     let logger: Logger
     let environment: [String: String]
+    /// The wall clock (seconds since 1970): what is recorded and shown (seen records, `last_success`,
+    /// persisted retry times) and quiet hours. Timers (pause, burst window, outbox retries) run on
+    /// the monotonic clock instead, so a wall clock that jumps moves none of them.
     let now: @Sendable () -> Double
+    /// Seconds on a monotonic clock (any origin): what timers compare against. Never shown.
+    let monotonic: @Sendable () -> Double
     let stateFile: StateFile?
     let sink: any DesktopSink
     let transport: any HTTPTransport
@@ -45,6 +56,10 @@ public actor Agent {
     var inbox: Inbox
     var composer: PopupComposer
     var serverInfo: NotificationServerInfo?
+    /// The session bus is lost or unreachable (warned about once, until it is back).
+    var busDown = false
+    /// Popups were forgotten when the server or the bus went; see `handle(.serverAppeared)`.
+    var popupsDropped = false
     var limiter: BurstLimiter
     var popups: [UInt32: Popup] = [:]
     var popupByKey: [String: UInt32] = [:]
@@ -62,7 +77,7 @@ public actor Agent {
     static let maxPopups = 2_000
     var health: [String: SourceHealth] = [:]
     var authWarned: Set<String> = []
-    var pausedUntil: Double?
+    var pause: Pause?
     var held: [Item] = []
     let outboxWake = Wakeup()
     let flushWake = Wakeup()
@@ -72,10 +87,17 @@ public actor Agent {
     var nextSubscriber = 0
     var lastItemKey: String?
     var reloadHandler: (@Sendable () async -> String?)?
+    /// When each outbox action is next due, on the monotonic clock (read from the persisted wall
+    /// clock time once, see `Inbox.retryDelay`).
+    var outboxDue: [Int: Double] = [:]
+    /// Per source, the service's time (its `Date` header) at the last listing and when that was
+    /// (monotonic).
+    var serviceClocks: [String: (time: Double, at: Double)] = [:]
 
     public init(config: BelfryConfig, sink: any DesktopSink, transport: any HTTPTransport, stateFile: StateFile?,
                 state: PersistedState, environment: [String: String], logger: Logger,
-                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                monotonic: @escaping @Sendable () -> Double = Agent.continuousClock()) {
         self.config = config
         self.sink = sink
         self.transport = transport
@@ -83,6 +105,7 @@ public actor Agent {
         self.environment = environment
         self.logger = logger
         self.now = now
+        self.monotonic = monotonic
         self.inbox = Inbox(state: state, maxSeen: config.agent.maxSeen)
         self.composer = PopupComposer(desktop: config.desktop, capabilities: [])
         self.limiter = BurstLimiter(limit: config.desktop.burstLimit, window: config.desktop.burstWindow)
@@ -92,6 +115,20 @@ public actor Agent {
             health[s.name] = SourceHealth()
         }
         inbox.forgetSources(except: Set(sources.keys))
+    }
+
+    // MARK: clocks
+
+    /// Seconds of `ContinuousClock` (which keeps counting through suspend and never jumps) since the call.
+    public static func continuousClock() -> @Sendable () -> Double {
+        let origin = ContinuousClock.now
+        return { origin.duration(to: .now).seconds }
+    }
+
+    /// The service's time now, as last told by it and carried on by the monotonic clock; nil before
+    /// it said (or when it never sends a `Date` header).
+    func serviceNow(_ source: String) -> Double? {
+        serviceClocks[source].map { $0.time + (monotonic() - $0.at) }
     }
 
     // MARK: sources and tokens

@@ -15,6 +15,9 @@ public struct AgentRunner {
     public var logger: Logger
     /// Extra long-running parts (the control socket) started with the agent.
     public var extraServices: [@Sendable (Agent) -> any Service] = []
+    /// The wall clock, seconds since 1970: what the agent records and shows, and what quiet hours
+    /// follow. Timers run on the monotonic clock whatever this says. Tests inject a jumping one.
+    public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     public init(config: BelfryConfig, configPath: String, sink: any DesktopSink, transport: any HTTPTransport,
                 environment: [String: String], logger: Logger) {
@@ -66,7 +69,7 @@ public struct AgentRunner {
         try stateFile.lock()
         let state = stateFile.load(warning: { [logger] in logger.warning("\($0)") })
         let agent = Agent(config: config, sink: sink, transport: transport, stateFile: stateFile, state: state,
-                          environment: environment, logger: logger)
+                          environment: environment, logger: logger, now: now)
         let (reloads, reloadContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let notifier = SystemdNotifier(environment: environment)
         let path = configPath
@@ -89,7 +92,7 @@ public struct AgentRunner {
         var services: [any Service] = [
             StateFlusher(agent: agent, debounce: .milliseconds(200)),
             DesktopEventPump(agent: agent, events: sink.events),
-            OutboxService(agent: agent, now: { Date().timeIntervalSince1970 }),
+            OutboxService(agent: agent),
             FeedSupervisor(agent: agent, reloads: reloads, environment: environment),
             SleepWatcher(agent: agent, environment: environment, logger: logger),
         ]

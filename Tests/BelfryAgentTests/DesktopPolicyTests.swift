@@ -64,7 +64,7 @@ import Testing
         var logger = Logger(label: "belfry-test")
         logger.logLevel = .critical
         let agent = Agent(config: config, sink: sink, transport: NoTransport(), stateFile: nil, state: PersistedState(),
-                          environment: [:], logger: logger, now: { clock.now })
+                          environment: [:], logger: logger, now: { clock.now }, monotonic: { clock.now })
         return (agent, sink)
     }
 
@@ -145,6 +145,26 @@ import Testing
         await agent.ingest([item("5", clock)], source: "work", complete: false)
         #expect(sink.popups.last?.summary == "item 5")
         #expect(sink.popups.last?.replacesID == 0)
+    }
+
+    /// A popup shown after the server (or the whole bus) went and before the agent handled the new
+    /// server's `serverAppeared` (a call reconnects as soon as it can) is on the new server: its
+    /// click still counts. Popups from before the loss are forgotten when it happens.
+    @Test(arguments: [DesktopEvent.serverVanished, .busLost])
+    func aPopupShownBeforeTheServerAppearedEventIsHandledIsKept(loss: DesktopEvent) async throws {
+        let clock = TestNow(1_800_000_000)
+        let (agent, sink) = try makeAgent("[desktop]\nfirst_run = \"all\"\n" + Self.source("work"), clock: clock)
+        await agent.ingest([item("old", clock)], source: "work", complete: true)
+        #expect(sink.popups.count == 1)
+        await agent.handle(loss)
+        await agent.ingest([item("new", clock)], source: "work", complete: false)
+        #expect(sink.popups.map(\.summary) == ["item old", "item new"])
+        await agent.handle(.serverAppeared)
+        await agent.handle(.actionInvoked(id: 2, key: "mark-read"))
+        #expect(await agent.unreadItems().map(\.id) == ["old"], "the click on the new popup marked it read")
+        // The old popup's id means nothing now (a new server may reuse it for something else).
+        await agent.handle(.actionInvoked(id: 1, key: "mark-read"))
+        #expect(await agent.unreadItems().map(\.id) == ["old"])
     }
 
     @Test func aSourceIconOverridesTheDesktopIcon() async throws {

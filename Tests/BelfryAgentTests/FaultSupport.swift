@@ -36,15 +36,18 @@ final class LogCapture: Sendable {
 }
 
 extension AgentWorld {
-    /// Like `start`, with the agent's log captured and an environment of the test's choosing.
-    func start(_ text: String, log: LogCapture, environment: [String: String] = [:]) async throws {
+    /// Like `start`, with the agent's log captured, an environment of the test's choosing and,
+    /// optionally, a wall clock of its own (`JumpingClock`).
+    func start(_ text: String, log: LogCapture, environment: [String: String] = [:],
+               now: (@Sendable () -> Double)? = nil) async throws {
         let path = dir + "/config.toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let config = try ConfigLoader.load(path: path)
         let sink = DBusNotifications(busAddress: bus.address)
         self.sink = sink
-        let runner = AgentRunner(config: config, configPath: path, sink: sink, transport: http,
+        var runner = AgentRunner(config: config, configPath: path, sink: sink, transport: http,
                                  environment: ["HOME": dir].merging(environment) { _, new in new }, logger: log.logger())
+        if let now { runner.now = now }
         let prepared = try await runner.prepare(trapSignals: false)
         running = (prepared, Task { try await prepared.run() })
     }
@@ -76,6 +79,20 @@ extension AgentWorld {
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
+}
+
+/// A wall clock for the agent that a test can move: the real time plus an offset it sets.
+final class JumpingClock: Sendable {
+    private let offset = Mutex<Double>(0)
+
+    /// The clock as the agent reads it.
+    var now: @Sendable () -> Double { { [self] in Date().timeIntervalSince1970 + offset.withLock { $0 } } }
+
+    /// Sets the clock to the real time plus `seconds` (negative: behind).
+    func set(offsetBy seconds: Double) { offset.withLock { $0 = seconds } }
+
+    static let day = 86_400.0
+    static let year = 365 * day
 }
 
 /// The package root (for the built `belfry` binary).

@@ -66,7 +66,7 @@ import Testing
         var logger = Logger(label: "belfry-test")
         logger.logLevel = .critical
         let agent = Agent(config: config, sink: sink, transport: DesktopPolicyTests.NoTransport(), stateFile: nil,
-                          state: PersistedState(), environment: [:], logger: logger, now: { clock.now })
+                          state: PersistedState(), environment: [:], logger: logger, now: { clock.now }, monotonic: { clock.now })
         return (agent, sink)
     }
 

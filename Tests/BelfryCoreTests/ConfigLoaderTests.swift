@@ -186,6 +186,72 @@ import Testing
         #expect(errors.first?.message.hasPrefix("TOML syntax error") == true)
     }
 
+    /// Inline-table mistakes toml++ refuses by itself (a bounded fuzz found none of them aborting):
+    /// each is one clean error naming its line.
+    @Test(arguments: [
+        ("[[source]]\nurgency = { a = \"low\", a = \"critical\" }\n", 2),   // a key twice
+        ("[agent]\nx = { a.b = 1, a.b = 2 }\n", 2),                            // a dotted key twice
+        ("[agent]\nx = { a.b = 1, a = 2 }\n", 2),                              // a table, then a value
+        ("[agent]\nx = { a = 1, a.b = 2 }\n", 2),                              // a value, then a table
+        ("[agent]\nx = { !a = 1 }\n", 2),                                      // a key that cannot start a key
+        ("[[source]]\nurgency = { a = \"low\" }\n[source.urgency]\n", 3),      // redefined by a [table]
+        ("[[source]]\nurgency = { a = \"low\" }\n[source.urgency.b]\n", 3),    // extended by a [table]
+        ("[[source]]\nurgency = { a = \"low\" }\nurgency.b = \"high\"\n", 3),  // extended by a dotted key
+        ("query = {}\n[[query]]\n", 2),                                        // redefined as an array of tables
+        ("[agent]\nx = [{ a = 1, a = 2 }]\n", 2),                              // inside an array
+    ])
+    func inlineTableMistakesAreCleanErrorsNamingTheLine(text: String, line: Int) {
+        let errors = configErrors(text)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.line == line, "\(errors)")
+        #expect(errors.first?.message.hasPrefix("TOML syntax error") == true, "\(errors)")
+    }
+
+    /// toml++ asserts (and aborts the process) on these (found by the fuzz of inline tables and arrays):
+    /// TOMLPrecheck refuses them first, naming the line and what is wrong.
+    @Test(arguments: [
+        ("[agent]\nx = [1, }]\n", 2, "where the array expects a value"),
+        ("[agent]\nx = [}\n", 2, "where the array expects a value"),
+        ("[agent]\nx = { a = [ } }\n", 2, "where the array expects a value"),
+        ("[agent]\nx = [\n  1,\n  # a comment\n  }\n", 5, "where the array expects a value"),
+        ("[agent]\nx = [[}]]\n", 2, "where the array expects a value"),
+        ("[agent]\n[\nname = 1\n", 2, "needs a name on the same line"),
+        ("[agent]\nlog_level = \"info\"\n[[ \n", 3, "not a line break"),
+        ("[agent]\n[", 2, "not the end of the text"),
+        ("[[[source]]]\n", 1, "not \"[\""),
+        ("[agent]\nx = [\u{2028}]\n", 2, "U+2028"),
+        ("[agent]\nx = [1,\u{85}]\n", 2, "U+85"),
+        ("[agent]\r\nlog_level = \"info\"\r\n[[!source]]\r\n", 3, "not \"!\""),   // CRLF line ends count
+    ])
+    func constructsThatAbortTOMLAreRefusedFirst(text: String, line: Int, says: String) {
+        let errors = configErrors(text)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.line == line, "\(errors)")
+        #expect(errors.first?.message.hasPrefix("TOML syntax error") == true, "\(errors)")
+        #expect(errors.first?.message.contains(says) == true, "\(errors)")
+    }
+
+    /// The precheck follows strings, comments and CRLF line ends: valid text that merely looks like
+    /// the refused constructs still parses.
+    @Test func validTextLikeTheRefusedConstructsStillParses() throws {
+        let crlf = Self.minimal.replacingOccurrences(of: "\n", with: "\r\n") + "\r\nurgency = { a = \"low\" }\r\n"
+        #expect(try config(crlf).sources[0].urgency == ["a": .low], "a CRLF config is accepted")
+        let node = try ConfigNode.parse(toml: """
+            a = \"\"\"
+            [!not a header]
+            [
+            \"\"\"
+            b = ["}", '[', "\\"}", { c = "]" }, ]
+            c = [ # \u{2028} in a comment
+              1,
+            ]
+            d = "\u{2028}"
+            """, file: "test.toml")
+        #expect(node.table?["a"] == .string("[!not a header]\n[\n"))
+        #expect(node.table?["b"].map { if case .array(let a) = $0 { a.count } else { 0 } } == 4)
+        #expect(node.table?["d"] == .string("\u{2028}"))
+    }
+
     @Test func quotedAndDottedKeysStillParse() throws {
         let c = try config("[[source]]\nname = \"q\"\npreset = \"jaot\"\nbase_url = \"https://x.example\"\ntoken = \"t\"\nurgency = { \"execution_failed\" = \"critical\" }\n[source.profile.fields]\n\"body\" = \"data.summary\"\n")
         #expect(c.sources[0].profile.fields.body == ["data.summary"])

@@ -1,5 +1,5 @@
 import BelfryTestSupport
-import BelfryCore
+@testable import BelfryCore
 import Foundation
 import Testing
 
@@ -73,7 +73,8 @@ import Testing
         let example = try String(contentsOfFile: packageRoot + "/config.example.toml", encoding: .utf8)
         var rng = SeededRandom(seed: 0x5EED_0002)
         let dict = ["[[source]]\n", "[agent]\n", " = ", "\"", "'", "#", "\n", "[", "]", "{", "}", "=\"5s\"", "-1", "1e999",
-                    "\"~/x\"", "token = \"t\"\n", "\u{0}", "\u{FFFF}", "ä"].map { Array($0.utf8) }
+                    "\"~/x\"", "token = \"t\"\n", "\u{0}", "\u{FFFF}", "ä", "{ a = 1, a = 2 }", "{ a.b = 1 }", "[}", ",}",
+                    "\u{2028}", "[\n", "\r\n", "\"\"\"", "x.y = 1\n"].map { Array($0.utf8) }
         var valid = 0, invalid = 0
         for case_ in 0..<1500 {
             let bytes = Self.mutate(Array(example.utf8), &rng, dictionary: dict)
@@ -89,6 +90,70 @@ import Testing
         }
         #expect(valid + invalid == 1500)
         #expect(invalid > 0)
+    }
+
+    /// Found two more aborts: a `}` where an array expects a value (`x = [1, }]`, `{ a = [ } }`) and a
+    /// table header broken by a line break (`[` then a new line); TOMLPrecheck refuses both first
+    /// (ConfigLoaderTests.constructsThatAbortTOMLAreRefusedFirst). This generates documents of inline
+    /// tables, arrays, dotted keys, headers and arrays of tables, some with a character or two mutated:
+    /// duplicate and redefined keys, nested inline tables, stray brackets. Never a crash.
+    @Test func configLoaderSurvivesGeneratedInlineTablesAndArrays() throws {
+        var rng = SeededRandom(seed: 0x5EED_0005)
+        let names = ["a", "b", "x", "y", "source", "urgency", "query", "\"a\"", "'b'", "\"a.b\"", "ä", "!a", "", "\"\"", "1", "-", "_"]
+        let scalars = ["1", "\"s\"", "true", "1.5", "1979-05-27", "[]", "[1,2]", "\"\"\"m\"\"\"", "'''l'''", "inf", "-1", "0x1F"]
+        func key() -> String {
+            rng.int(10) < 3 ? (0..<(2 + rng.int(2))).map { _ in names[rng.int(8)] }.joined(separator: ".") : names[rng.int(names.count)]
+        }
+        func inline(_ depth: Int) -> String {
+            let parts = (0..<rng.int(5)).map { _ -> String in
+                let value = depth < 3 && rng.int(3) == 0 ? inline(depth + 1)
+                    : depth < 3 && rng.int(5) == 0 ? array(depth + 1) : scalars[rng.int(scalars.count)]
+                return key() + ["=", " = ", "= "][rng.int(3)] + value
+            }
+            return "{ " + parts.joined(separator: [", ", ","][rng.int(2)]) + (rng.int(10) == 0 ? "," : "") + " }"
+        }
+        func array(_ depth: Int) -> String {
+            "[" + (0..<rng.int(4)).map { _ in rng.int(10) < 7 ? inline(depth + 1) : scalars[rng.int(scalars.count)] }
+                .joined(separator: ", ") + "]"
+        }
+        func line() -> String {
+            switch rng.int(20) {
+            case 0..<9: return key() + " = " + inline(0)
+            case 9, 10: return key() + " = " + array(0)
+            case 11, 12, 13: return "[" + key() + "]"
+            case 14, 15: return "[[" + key() + "]]"
+            case 16, 17, 18: return key() + " = " + scalars[rng.int(scalars.count)]
+            default: return "# c"
+            }
+        }
+        let noise: [Unicode.Scalar] = ["{", "}", "[", "]", "=", ",", ".", "\"", "'", "!", "#", "\n", " ", "ä", "\u{2028}"]
+        var refusedFirst = 0, valid = 0, invalid = 0
+        for case_ in 0..<3000 {
+            var doc = Array(((0...rng.int(6)).map { _ in line() }.joined(separator: "\n") + "\n").unicodeScalars)
+            if rng.int(10) < 3 {
+                for _ in 0...rng.int(3) {
+                    let at = rng.int(doc.count + 1)
+                    switch rng.int(3) {
+                    case 0: doc.insert(noise[rng.int(noise.count)], at: at)
+                    case 1 where at < doc.count: doc.remove(at: at)
+                    default: if at < doc.count { doc[at] = noise[rng.int(noise.count)] }
+                    }
+                }
+            }
+            var text = ""
+            text.unicodeScalars.append(contentsOf: doc)
+            if TOMLPrecheck.problem(in: text) != nil { refusedFirst += 1 }
+            do {
+                _ = try ConfigNode.parse(toml: text, file: "fuzz.toml")
+                valid += 1
+            } catch {
+                invalid += 1
+                #expect(error.file == "fuzz.toml" && error.line != nil && !error.message.isEmpty, "case \(case_): \(error)")
+            }
+        }
+        #expect(valid + invalid == 3000)
+        // The generator reaches all three outcomes, so the run covers what matters.
+        #expect(valid > 0 && invalid > refusedFirst && refusedFirst > 0, "valid \(valid), invalid \(invalid), refused first \(refusedFirst)")
     }
 
     /// Random JSON through every preset's item extractor: items are kept or skipped, never a crash,

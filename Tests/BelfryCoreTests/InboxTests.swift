@@ -109,6 +109,55 @@ import Testing
         #expect(seen["n0"] == nil)
     }
 
+    /// The wall clock jumping: a record made after a jump back is never older than one made before,
+    /// so eviction still forgets the oldest arrivals, not the newest.
+    @Test func firstSeenNeverGoesBackAndEvictionFollowsArrivalAfterAJumpBack() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]), maxSeen: 10)
+        for i in 0..<10 {
+            _ = inbox.ingest([item("before\(i)", read: true)], from: src, complete: false, now: 1_000_000 + Double(i), maxAge: .seconds(3600))
+        }
+        let yearBack = 1_000_000 - 365 * 86_400.0
+        for i in 0..<5 {
+            _ = inbox.ingest([item("after\(i)", read: true)], from: src, complete: false, now: yearBack + Double(i), maxAge: .seconds(3600))
+        }
+        let seen = inbox.state.sources["work"]!.seen
+        #expect(seen["after0"]!.firstSeen >= seen["before9"]!.firstSeen)
+        #expect((0..<5).allSatisfy { seen["after\($0)"] != nil }, "the newest arrivals are kept: \(seen.keys.sorted())")
+        #expect(seen["before0"] == nil)
+        // Marked read by the user: the same floor.
+        inbox.markRead(source: src, ids: ["unknown"], now: yearBack)
+        #expect(inbox.state.sources["work"]!.seen["unknown"]!.firstSeen >= seen["before9"]!.firstSeen)
+        // A state loaded from disk gives the floor too (a fresh Inbox over the same state).
+        var reloaded = Inbox(state: inbox.state, maxSeen: 10)
+        _ = reloaded.ingest([item("later", read: true)], from: src, complete: false, now: yearBack, maxAge: .seconds(3600))
+        #expect(reloaded.state.sources["work"]!.seen["later"]!.firstSeen >= seen["before9"]!.firstSeen)
+    }
+
+    /// Items are aged on the service's clock when it is known: a local clock a day ahead does not
+    /// silence a fresh item, and an old one stays silent whatever the local clock says.
+    @Test func maxAgeIsReadOnTheServicesClock() {
+        var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        let service = 100_000.0
+        let aheadByADay = service + 86_400
+        let o = inbox.ingest([item("fresh", created: service - 10), item("old", created: service - 7200)], from: src,
+                             complete: true, now: aheadByADay, maxAge: .seconds(3600), serviceNow: service)
+        #expect(o.fresh.map(\.id) == ["fresh"])
+        #expect(o.silent == 1)
+        // Without the service's time the local clock is all there is.
+        var local = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]))
+        #expect(local.ingest([item("fresh", created: service - 10)], from: src, complete: true, now: aheadByADay,
+                             maxAge: .seconds(3600)).fresh.isEmpty)
+    }
+
+    @Test func aPersistedRetryTimeFurtherAheadThanAnyDelayIsDueNow() {
+        #expect(Inbox.retryDelay(notBefore: 1000, now: 990) == 10)
+        #expect(Inbox.retryDelay(notBefore: 1000, now: 1000) == 0)
+        #expect(Inbox.retryDelay(notBefore: 1000, now: 2000) == 0)
+        #expect(Inbox.retryDelay(notBefore: 1000 + Inbox.maxRetryDelay, now: 1000) == Inbox.maxRetryDelay)
+        // Written before the wall clock jumped back a day: due now, not in a day.
+        #expect(Inbox.retryDelay(notBefore: 1000 + 86_400, now: 1000) == 0)
+    }
+
     @Test func evictionAlsoForgetsUnreadItemsSoAStreamCannotGrowTheCache() {
         var inbox = Inbox(state: PersistedState(sources: ["work": SourceState(initialized: true)]), maxSeen: 100)
         // A stream: unread items one at a time, never a complete listing that would report reads.

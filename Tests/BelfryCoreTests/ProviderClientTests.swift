@@ -78,6 +78,35 @@ import Testing
         await #expect(throws: ProviderError.self) { try await jaot.markRead(ids: ["x"]) }
     }
 
+    /// The service's `Date` header: returned with a listing (item ages are read on it), and the
+    /// reference for a `Retry-After` date, so a local clock that is off changes neither.
+    @Test func theServicesDateAgesItemsAndTimesRetryAfter() async throws {
+        let date = HTTPHeader("Date", "Mon, 23 Nov 2026 11:28:12 GMT")
+        let serviceTime = 1_795_433_292.0
+        var status = 200
+        let t = RecordingTransport { _ in
+            status == 200 ? json(ProfileTests.jaotExample, headers: [date])
+                : json("{}", status: status, headers: [date, HTTPHeader("Retry-After", "Mon, 23 Nov 2026 11:28:42 GMT")])
+        }
+        let aYearBehind: @Sendable () -> Double = { serviceTime - 365 * 86_400 }
+        let c = ProviderClient(source: try source(preset: "jaot"), transport: t, token: "k", now: aYearBehind)
+        let listing = try await c.listing()
+        #expect(listing.serviceTime == serviceTime)
+        #expect(listing.items.count == 2)
+        status = 429
+        do { _ = try await c.listUnread(); Issue.record("no error") } catch let error as ProviderError {
+            #expect(error.kind == .rateLimited(retryAfter: .seconds(30)), "30 s on the service's clock, not a year and 30 s")
+        }
+        // No Date header: the local clock is the reference.
+        let bare = RecordingTransport { _ in json("{}", status: 503, headers: [HTTPHeader("Retry-After", "Mon, 23 Nov 2026 11:28:42 GMT")]) }
+        let d = ProviderClient(source: try source(preset: "jaot"), transport: bare, token: "k", now: { serviceTime })
+        do { _ = try await d.listUnread(); Issue.record("no error") } catch let error as ProviderError {
+            #expect(error.kind == .rateLimited(retryAfter: .seconds(30)))
+        }
+        #expect(RetryAfter.httpDate("Mon, 23 Nov 2026 11:28:12 GMT") == serviceTime)
+        #expect(RetryAfter.httpDate("yesterday") == nil)
+    }
+
     @Test func errorsAreClassifiedAndNamed() async throws {
         var status = 401
         let t = RecordingTransport { _ in

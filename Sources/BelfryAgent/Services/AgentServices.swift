@@ -17,17 +17,16 @@ struct DesktopEventPump: Service {
     }
 }
 
-/// Delivers persisted mark-read actions until they land.
+/// Delivers persisted mark-read actions until they land. Waits on the monotonic clock (the agent
+/// says how long until the next retry), so a wall clock jump cannot stall it.
 struct OutboxService: Service {
     let agent: Agent
-    let now: @Sendable () -> Double
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let next = await agent.deliverDueActions()
-                let wait = next.map { max(0.05, $0 - now()) } ?? 3600
-                await agent.waitForOutbox(timeout: .milliseconds(Int64(wait * 1000)))
+                await agent.waitForOutbox(timeout: next.map { max(.milliseconds(50), $0) } ?? .seconds(3600))
             }
         }
     }

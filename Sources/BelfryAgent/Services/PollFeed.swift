@@ -28,8 +28,8 @@ struct PollFeed {
         let stamp = TokenLoader.fileStamp(await agent.source(name)?.token, environment: environment)
         do {
             let client = try await agent.client(for: name)
-            let items = try await client.listUnread()
-            await agent.ingest(items, source: name, complete: true)
+            let listing = try await client.listing()
+            await agent.ingest(listing.items, source: name, complete: true, serviceTime: listing.serviceTime)
             await agent.feedSucceeded(name, transport: label)
             failures = 0
             return interval
@@ -41,7 +41,7 @@ struct PollFeed {
             case .rateLimited(let ra):
                 failures += 1
                 await agent.feedFailed(name, e.message)
-                return max(ra ?? .zero, Self.backoff(failures: failures, floor: interval))
+                return max(min(ra ?? .zero, Self.maxRetryAfter), Self.backoff(failures: failures, floor: interval))
             default:
                 failures += 1
                 await agent.feedFailed(name, e.message)
@@ -70,6 +70,10 @@ struct PollFeed {
         }
         return .zero
     }
+
+    /// The longest a Retry-After puts a poll off (the outbox's limit too): a date far ahead, from a
+    /// confused service or read against a local clock that is far behind, must not stop a feed for ever.
+    static let maxRetryAfter: Duration = .seconds(3600)
 
     /// A refused token that nothing replaced is tried again this rarely (a token_command may rotate).
     static let tokenRetry: Duration = .seconds(600)

@@ -1,4 +1,5 @@
 import BelfryCore
+import FoundationEssentials
 import Logging
 import Synchronization
 
@@ -67,8 +68,10 @@ struct StreamFeed {
         let config = SSEClient<ContinuousClock>.Configuration(
             expectedKeepAlive: stream.keepalive,
             maxConsecutiveFailures: allowFallback ? failuresBeforeFallback : nil)
-        let sse = SSEClient(transport: client.transport, configuration: config,
-                            lastEventID: await agent.lastEventID(source.name) ?? "", makeRequest: { request })
+        let wallClock = agent.now
+        let sse = SSEClient(transport: client.transport, configuration: config, clock: ContinuousClock(),
+                            lastEventID: await agent.lastEventID(source.name) ?? "",
+                            now: { Date(timeIntervalSince1970: wallClock()) }, makeRequest: { request })
         let extractor = ItemExtractor(source: source)
         let name = source.name
         let eventType = stream.event

@@ -68,6 +68,10 @@ public enum DesktopEvent: Sendable, Equatable {
     case serverAppeared
     /// The name has no owner any more (server quit or crashed).
     case serverVanished
+    /// The bus itself went away (the session's dbus-daemon stopped or crashed): ids from before are
+    /// stale and no server is reachable until it is back. The sink reconnects by itself and reports
+    /// `serverAppeared` once a server is there again.
+    case busLost
 }
 
 /// Name and version from `GetServerInformation`, plus `GetCapabilities`.

@@ -8,6 +8,8 @@ public struct Inbox: Sendable {
     /// Set when `state` changed since `markClean()`.
     public private(set) var dirty = false
     public var maxSeen: Int
+    /// Per source, the latest `firstSeen` recorded (a floor for the next): see `stamp(_:now:)`.
+    private var latestStamp: [String: Double] = [:]
 
     public struct Outcome: Sendable, Equatable {
         /// New unread items that may pop, oldest first.
@@ -36,15 +38,18 @@ public struct Inbox: Sendable {
 
     /// Records what a source reported. `complete` means this is the full unread listing (a poll),
     /// so anything unread before and missing now was read elsewhere; a streamed item is not complete.
+    /// `now` is the local wall clock (seen records); `serviceNow`, when known, is the service's own
+    /// time, against which its items' `createdAt` are aged for `maxAge` (else `now` is).
     public mutating func ingest(_ items: [Item], from source: SourceConfig, complete: Bool, now: Double,
-                                maxAge: Duration) -> Outcome {
+                                maxAge: Duration, serviceNow: Double? = nil) -> Outcome {
         var outcome = Outcome()
+        let stamp = stamp(source.name, now: now)
         // Taken out (not copied) so that the writes below do not copy the whole seen map and unread
         // cache on every call (copy-on-write): both are put back at the end.
         var s = state.sources.removeValue(forKey: source.name) ?? SourceState()
         var cache = unread.removeValue(forKey: source.name) ?? [:]
         let firstRun = !s.initialized
-        let oldest = now - maxAge.seconds
+        let oldest = (serviceNow ?? now) - maxAge.seconds
         var listedUnread = Set<String>()
         var changed = false
 
@@ -66,7 +71,8 @@ public struct Inbox: Sendable {
                 if rec != s.seen[item.id] { s.seen[item.id] = rec }
                 continue
             }
-            s.seen[item.id] = SeenRecord(firstSeen: now, count: item.count, read: item.isRead)
+            s.seen[item.id] = SeenRecord(firstSeen: stamp, count: item.count, read: item.isRead)
+            latestStamp[source.name] = stamp
             changed = true
             guard !item.isRead, wanted else { outcome.silent += 1; continue }
             listedUnread.insert(item.id)
@@ -98,6 +104,17 @@ public struct Inbox: Sendable {
         return outcome
     }
 
+    /// The `firstSeen` of a record made now: the wall clock, but never earlier than the last one given
+    /// for the source, so eviction (oldest first) keeps following the order items came in even after
+    /// the wall clock jumped back (else a year-long jump back would evict the newest first).
+    /// The floor is read from the records once per source, then kept as records are made.
+    private mutating func stamp(_ source: String, now: Double) -> Double {
+        if let floor = latestStamp[source] { return max(now, floor) }
+        let floor = state.sources[source]?.seen.values.reduce(-Double.infinity) { max($0, $1.firstSeen) } ?? -Double.infinity
+        latestStamp[source] = floor
+        return max(now, floor)
+    }
+
     /// Type filters of the source: `types` (when set) and `exclude_types`.
     static func wanted(_ item: Item, by source: SourceConfig) -> Bool {
         if !source.types.isEmpty, !source.types.contains(item.type) { return false }
@@ -121,10 +138,12 @@ public struct Inbox: Sendable {
     /// and queued for the service when it has a mark-read endpoint. Returns the keys actually changed.
     @discardableResult
     public mutating func markRead(source: SourceConfig, ids: [String], now: Double) -> [String] {
+        let stamp = stamp(source.name, now: now)
         var s = state.sources.removeValue(forKey: source.name) ?? SourceState()  // moved, not copied
         var changed: [String] = []
         for id in ids {
-            var rec = s.seen[id] ?? SeenRecord(firstSeen: now)
+            var rec = s.seen[id] ?? SeenRecord(firstSeen: stamp)
+            if s.seen[id] == nil { latestStamp[source.name] = stamp }
             if !rec.read || unread[source.name]?[id] != nil { changed.append("\(source.name):\(id)") }
             rec.read = true
             s.seen[id] = rec
@@ -167,11 +186,19 @@ public struct Inbox: Sendable {
         dirty = true
     }
 
-    /// Actions whose retry time has come.
-    /// Actions whose retry time has come. A retry time further ahead than any delay the outbox sets
-    /// means the wall clock jumped back: such an action is due now rather than stuck until the clock catches up.
+    /// Actions whose persisted retry time has come (by the wall clock). The agent reads these times
+    /// once (at start, or for an action it has not tried yet) through `retryDelay` and keeps its own
+    /// deadlines on the monotonic clock, so a wall clock jump during a run moves no retry.
     public func dueActions(now: Double) -> [PendingAction] {
-        state.outbox.filter { $0.notBefore <= now || $0.notBefore > now + Self.maxRetryDelay }
+        state.outbox.filter { Self.retryDelay(notBefore: $0.notBefore, now: now) == 0 }
+    }
+
+    /// Seconds from `now` until a persisted retry time. A time further ahead than any delay the outbox
+    /// sets means the wall clock jumped back since it was written: due now rather than stuck until the
+    /// clock catches up.
+    public static func retryDelay(notBefore: Double, now: Double) -> Double {
+        let left = notBefore - now
+        return left > maxRetryDelay || left <= 0 ? 0 : left
     }
 
     /// The longest an outbox retry is ever put off (seconds), Retry-After included.
@@ -194,6 +221,7 @@ public struct Inbox: Sendable {
     public mutating func forgetSources(except names: Set<String>) {
         for name in state.sources.keys where !names.contains(name) { state.sources.removeValue(forKey: name); dirty = true }
         for name in unread.keys where !names.contains(name) { unread.removeValue(forKey: name) }
+        for name in latestStamp.keys where !names.contains(name) { latestStamp.removeValue(forKey: name) }
         let before = state.outbox.count
         state.outbox.removeAll { !names.contains($0.source) }
         if state.outbox.count != before { dirty = true }

@@ -22,13 +22,26 @@ public struct ProviderClient: Sendable {
     var profile: ProviderProfile { source.profile }
     var extractor: ItemExtractor { ItemExtractor(source: source) }
 
+    /// What one listing found, and the service's own time when it answered (its `Date` header, nil
+    /// when it sent none): item times come from the service's clock, so their age is measured on it.
+    public struct Listing: Sendable {
+        public var items: [Item]
+        public var serviceTime: Double?
+    }
+
     /// Every unread item the service lists now, newest first as the service orders them.
     public func listUnread() async throws(ProviderError) -> [Item] {
+        try await listing().items
+    }
+
+    /// `listUnread()` with the service's time of the last page.
+    public func listing() async throws(ProviderError) -> Listing {
         var query = profile.list.query.merging(source.query) { _, user in user }
         if !profile.typeParam.isEmpty, source.types.count == 1 { query[profile.typeParam] = source.types[0] }
         let paging = profile.paging
         if !paging.limitParam.isEmpty { query[paging.limitParam] = String(paging.limit) }
         var all: [Item] = []
+        var serviceTime: Double?
         var seen = Set<String>()
         var page = 0
         var cursor: String?
@@ -40,7 +53,8 @@ public struct ProviderClient: Sendable {
             case .page: q[paging.pageParam] = String(paging.firstPage + page)
             case .cursor: if let cursor { q[paging.cursorParam] = cursor }
             }
-            let json = try await sendJSON(profile.list, id: nil, query: q, body: nil, what: "list")
+            let (json, time) = try await sendJSON(profile.list, id: nil, query: q, body: nil, what: "list")
+            serviceTime = time ?? serviceTime
             let (items, _) = extractor.items(in: json)
             var fresh = 0
             for item in items where seen.insert(item.id).inserted {
@@ -50,21 +64,21 @@ public struct ProviderClient: Sendable {
             page += 1
             switch paging.style {
             case .none:
-                return all
+                return Listing(items: all, serviceTime: serviceTime)
             case .cursor:
                 let next = paging.cursorFromLastItem ? items.last?.id : json[path: paging.nextCursor]?.text
-                guard let next, !next.isEmpty, next != cursor, fresh > 0 else { return all }
-                if paging.cursorFromLastItem, items.count < paging.limit { return all }
+                guard let next, !next.isEmpty, next != cursor, fresh > 0 else { return Listing(items: all, serviceTime: serviceTime) }
+                if paging.cursorFromLastItem, items.count < paging.limit { return Listing(items: all, serviceTime: serviceTime) }
                 cursor = next
             case .offset, .page:
                 if !paging.hasMore.isEmpty {
-                    guard json[path: paging.hasMore]?.bool == true, fresh > 0 else { return all }
+                    guard json[path: paging.hasMore]?.bool == true, fresh > 0 else { return Listing(items: all, serviceTime: serviceTime) }
                 } else if items.count < paging.limit || fresh == 0 {
-                    return all
+                    return Listing(items: all, serviceTime: serviceTime)
                 }
             }
         }
-        return all
+        return Listing(items: all, serviceTime: serviceTime)
     }
 
     /// Marks `ids` read on the service. Returns normally when every id is done (including "already read").
@@ -100,7 +114,7 @@ public struct ProviderClient: Sendable {
         guard let ep = profile.unreadCount else {
             return try await listUnread().filter { !$0.isRead }.count
         }
-        let json = try await sendJSON(ep, id: nil, query: ep.query.merging(source.query) { _, u in u }, body: nil, what: "unread-count")
+        let (json, _) = try await sendJSON(ep, id: nil, query: ep.query.merging(source.query) { _, u in u }, body: nil, what: "unread-count")
         guard let n = json[path: profile.unreadCountField]?.int else {
             throw ProviderError(.decode, "source \"\(source.name)\": unread-count answer has no number at \"\(profile.unreadCountField)\"")
         }
@@ -126,10 +140,10 @@ public struct ProviderClient: Sendable {
     }
 
     private func sendJSON(_ ep: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?,
-                          what: String) async throws(ProviderError) -> JSONValue {
+                          what: String) async throws(ProviderError) -> (JSONValue, serviceTime: Double?) {
         let response = try await send(ep, id: id, query: query, body: body, what: what, done: [])
         do {
-            return try JSONValue.parse(response.body)
+            return (try JSONValue.parse(response.body), Self.serviceTime(of: response))
         } catch {
             throw ProviderError(.decode, "source \"\(source.name)\": \(what) answer is \(error.message)")
         }
@@ -152,11 +166,19 @@ public struct ProviderClient: Sendable {
         case 401, 403:
             throw ProviderError(.auth, "source \"\(source.name)\": the service refused the token (\(response.status)\(detail)); fix the token, then run `belfry reload`")
         case 429, 503:
-            let ra = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date(timeIntervalSince1970: now())) }
+            // A Retry-After date is read against the service's own clock when it says what time it is,
+            // so a local clock that is wrong or jumps does not stretch or cut the wait.
+            let reference = Self.serviceTime(of: response) ?? now()
+            let ra = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date(timeIntervalSince1970: reference)) }
             throw ProviderError(.rateLimited(retryAfter: ra), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
         default:
             throw ProviderError(.http(status: response.status), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
         }
+    }
+
+    /// The service's time from its `Date` header (RFC 9110 §6.6.1), nil when absent or malformed.
+    static func serviceTime(of response: HTTPResponse) -> Double? {
+        response.header("Date").flatMap(RetryAfter.httpDate)
     }
 
     /// A short human reason from an error body (problem+json `detail`/`title`, `{"error":{…}}`, …).

@@ -15,6 +15,12 @@ public enum RetryAfter {
         return wait > 0 ? .milliseconds(Int64((wait * 1000).rounded(.up))) : .zero
     }
 
+    /// Seconds since 1970 of an HTTP-date (`Date` and `Retry-After` headers), nil when it is not one.
+    public static func httpDate(_ header: String) -> Double? {
+        let value = header.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        return httpDate(value).map(Double.init)
+    }
+
     private static func deltaSeconds(_ s: String) -> Int64? {
         guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         var n: Int64 = 0

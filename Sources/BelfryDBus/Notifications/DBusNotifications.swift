@@ -3,10 +3,11 @@ import BelfryCore
 /// The desktop sink on D-Bus: `org.freedesktop.Notifications` on the session bus (or the bus at an
 /// address given to `init`).
 ///
-/// Connects on first use; after the bus went away, the next call connects again and re-adds its
-/// match rules. `events` carries only signals about popups this instance created, plus the
-/// server's comings and goings (`NameOwnerChanged`); a lost bus also reads as `serverVanished`, and
-/// a reconnect that finds a server as `serverAppeared`.
+/// Connects on first use; after the bus went away, it connects again by itself (SessionLink, with
+/// a bounded backoff; a call meanwhile tries at once) and re-adds its match rules. `events` carries
+/// only signals about popups this instance created, plus the server's comings and goings
+/// (`NameOwnerChanged`); a lost bus reads as `busLost`, and a reconnect that finds a server as
+/// `serverAppeared`.
 public final class DBusNotifications: DesktopSink {
     public let events: AsyncStream<DesktopEvent>
     private let tracker: PopupTracker

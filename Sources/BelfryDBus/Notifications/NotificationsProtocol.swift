@@ -43,14 +43,16 @@ enum NotificationsProtocol {
     /// A signal about the server's popups or presence, as a `DesktopEvent` (ownership not checked).
     enum Incoming {
         case popup(id: UInt32, DesktopEvent)
-        case ownerChanged(hasOwner: Bool)
+        /// `hadOwner`: someone owned the name just before (a takeover when both are true).
+        case ownerChanged(hadOwner: Bool, hasOwner: Bool)
     }
 
     static func decode(_ signal: DBusSignal) -> Incoming? {
         if signal.interface == "org.freedesktop.DBus", signal.member == "NameOwnerChanged",
            signal.sender == "org.freedesktop.DBus", signal.args.count == 3,
-           signal.args[0].stringValue == busName, let newOwner = signal.args[2].stringValue {
-            return .ownerChanged(hasOwner: !newOwner.isEmpty)
+           signal.args[0].stringValue == busName, let oldOwner = signal.args[1].stringValue,
+           let newOwner = signal.args[2].stringValue {
+            return .ownerChanged(hadOwner: !oldOwner.isEmpty, hasOwner: !newOwner.isEmpty)
         }
         guard signal.interface == interface, signal.args.count == 2,
               let id = signal.args[0].uint32Value else { return nil }

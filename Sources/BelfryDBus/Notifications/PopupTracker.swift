@@ -9,6 +9,8 @@ final class PopupTracker: Sendable {
         var owned: Set<UInt32> = []
         var generation = 0
         var finished = false
+        /// A server was reported present on this connection (by a reconnect or a signal).
+        var serverReported = false
     }
 
     private let state = Mutex(State())
@@ -23,14 +25,16 @@ final class PopupTracker: Sendable {
         state.withLock { state in
             state.generation = generation
             state.owned.removeAll()
+            state.serverReported = false
         }
     }
 
     /// After reconnecting: a server already there is, for us, a server that appeared.
     func reconnected(generation: Int, serverPresent: Bool) {
         state.withLock { state in
-            guard state.generation == generation, serverPresent else { return }
+            guard state.generation == generation, serverPresent, !state.serverReported else { return }
             state.owned.removeAll()
+            state.serverReported = true
             yield(.serverAppeared, state)
         }
     }
@@ -52,11 +56,15 @@ final class PopupTracker: Sendable {
             case .disconnected:
                 // The bus is gone, and with it our view of any server.
                 state.owned.removeAll()
-                yield(.serverVanished, state)
+                yield(.busLost, state)
             case .signal(let signal):
                 switch NotificationsProtocol.decode(signal) {
-                case .ownerChanged(let hasOwner):
+                case .ownerChanged(let hadOwner, let hasOwner):
+                    // A server that appeared while a reconnect was asking whether there is one is
+                    // reported once, by whichever came first; a takeover is always reported.
+                    if hasOwner, !hadOwner, state.serverReported { return }
                     state.owned.removeAll()
+                    state.serverReported = hasOwner
                     yield(hasOwner ? .serverAppeared : .serverVanished, state)
                 case .popup(let id, let event):
                     guard state.owned.contains(id) else { return }
