@@ -12,6 +12,18 @@ import Testing
         #expect(throws: DurationText.ParseError.self) { try DurationText.parse(text) }
     }
 
+    /// Huge numbers trapped the process on overflow (a config value, or `belfry pause` over the
+    /// control socket): they are refused with their own message instead.
+    @Test(arguments: ["999999999999999999d", "99999999999999999999999s", "36501d", "3153600001s", "36500d1s", "9223372036854775807ms"])
+    func refusesWhatIsTooLong(text: String) {
+        #expect(throws: DurationText.ParseError(text: text, tooLong: true)) { try DurationText.parse(text) }
+    }
+
+    @Test func acceptsUpToTheMaximum() throws {
+        #expect(try DurationText.parse("36500d") == DurationText.maximum)
+        #expect("\(DurationText.ParseError(text: "9999999d", tooLong: true))".contains("at most 100 years"))
+    }
+
     @Test func formats() {
         #expect(DurationText.format(.seconds(90)) == "1m30s")
         #expect(DurationText.format(.milliseconds(1500)) == "1500ms")

@@ -3,10 +3,16 @@
 public enum DurationText {
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var text: String
+        public var tooLong = false
         public var description: String {
-            "\"\(text)\" is not a duration (write a number and a unit: ms, s, m, h or d, e.g. \"90s\", \"5m\", \"1h30m\")"
+            tooLong ? "\"\(text)\" is longer than any duration Belfry takes (at most 100 years)"
+                : "\"\(text)\" is not a duration (write a number and a unit: ms, s, m, h or d, e.g. \"90s\", \"5m\", \"1h30m\")"
         }
     }
+
+    /// The longest duration accepted: enough for any setting, small enough that no arithmetic on it
+    /// (deadlines, milliseconds) overflows. Larger numbers used to trap the process.
+    public static let maximum: Duration = .seconds(100 * 365 * 86400)
 
     public static func parse(_ text: String) throws(ParseError) -> Duration {
         let trimmed = text.trimmingWhitespace()
@@ -16,17 +22,22 @@ public enum DurationText {
         var unit = ""
         var sawPart = false
         func flush() throws(ParseError) {
-            guard let n = Int64(digits), !unit.isEmpty else { throw ParseError(text: text) }
-            let part: Duration
+            guard !unit.isEmpty else { throw ParseError(text: text) }
+            // Digits past what Int64 holds are simply too long, not malformed.
+            guard let n = Int64(digits) else { throw ParseError(text: text, tooLong: true) }
+            let perUnit: Int64
             switch unit {
-            case "ms": part = .milliseconds(n)
-            case "s": part = .seconds(n)
-            case "m": part = .seconds(n * 60)
-            case "h": part = .seconds(n * 3600)
-            case "d": part = .seconds(n * 86400)
+            case "ms": perUnit = 0
+            case "s": perUnit = 1
+            case "m": perUnit = 60
+            case "h": perUnit = 3600
+            case "d": perUnit = 86400
             default: throw ParseError(text: text)
             }
-            total += part
+            let maxSeconds = maximum.components.seconds
+            guard perUnit == 0 ? n / 1000 <= maxSeconds : n <= maxSeconds / perUnit else { throw ParseError(text: text, tooLong: true) }
+            total += perUnit == 0 ? .milliseconds(n) : .seconds(n * perUnit)
+            guard total <= maximum else { throw ParseError(text: text, tooLong: true) }
             digits = ""
             unit = ""
             sawPart = true
