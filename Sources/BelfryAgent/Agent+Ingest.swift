@@ -14,6 +14,19 @@ extension Agent {
         if !outcome.isEmpty { publish() }
     }
 
+    /// Records items that just popped in the state journal: the state file itself is written after a
+    /// debounce, and an item that popped must not pop again if the agent dies before that. Written as
+    /// soon as the server took the popup (not before it is sent: a death between the two would lose the
+    /// item instead), so only a death during the `Notify` round trip itself can show one twice.
+    func journal(_ keys: [String]) {
+        guard !keys.isEmpty, let stateFile else { return }
+        do {
+            try stateFile.journal(keys)
+        } catch {
+            logger.warning("cannot write the state journal: \(error.message); a crash before the next save may show these items again")
+        }
+    }
+
     func present(_ outcome: Inbox.Outcome, source: SourceConfig) async {
         for key in outcome.readElsewhere { await closePopup(forKey: key) }
         var fresh = outcome.fresh
@@ -53,6 +66,7 @@ extension Agent {
         if serverInfo == nil { await refreshServer() }  // compose for the server's capabilities
         let n = composer.popup(for: item, source: sources[item.source], replacing: replacing)
         guard let id = await deliver(n, orWait: .item(item)) else { return }
+        journal([item.key])
         popups[id] = Popup(source: item.source, keys: [item.key], link: item.link, isSummary: false)
         popupByKey[item.key] = id
     }
@@ -65,6 +79,7 @@ extension Agent {
         if let previous, let old = popups[previous], !backlog { all = old.keys + keys }
         let n = composer.summary(count: all.count, source: source, backlog: backlog, replacing: previous ?? 0)
         guard let id = await deliver(n, orWait: .summary(source: source.name, keys: keys, backlog: backlog)) else { return }
+        journal(keys)
         popups[id] = Popup(source: source.name, keys: all, link: source.webURL, isSummary: true)
         summaryBySource[source.name] = id
     }
