@@ -3,6 +3,7 @@ import Foundation
 // belfry-bench: the performance figures of issue 8, printed as a Markdown table (stdout); progress on
 // stderr. `scripts/bench.sh` (make bench) builds in release, runs this and writes BENCHMARKS.md.
 //   belfry-bench [all|latency|sustained|burst|idle|start|state|poll]… [--quick]
+//   belfry-bench soak [--quick]     (scripts/soak.sh, make soak: ≥ 10 minutes; --quick: 5,000 items in 1 minute)
 
 signal(SIGPIPE, SIG_IGN) // a stream reader that left must not kill the bench
 let args = Array(CommandLine.arguments.dropFirst())
@@ -18,6 +19,19 @@ func row(_ figure: String, _ measured: String, _ target: String, _ met: Bool?) {
     let line = "| \(figure) | \(measured) | \(target) | \(met.map(mark) ?? "—") |"
     print(line)
     fflush(nil)
+}
+
+// The soak (issue 7) is not part of `all`: it runs ≥ 10 minutes. It prints its own section.
+if figures.contains("soak") {
+    let soak = quick ? Soak(items: 5_000, seconds: 60, warmUp: 20, catchUp: 60) : Soak()
+    do {
+        let r = try await soak.run()
+        print(soak.markdown(r))
+        exit(r.passed ? 0 : 3)
+    } catch {
+        log("soak failed: \(error)")
+        exit(1)
+    }
 }
 
 print("| figure | measured (median of runs) | target | met |")
