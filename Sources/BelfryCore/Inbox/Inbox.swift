@@ -87,7 +87,14 @@ public struct Inbox: Sendable {
             if firstRun { s.initialized = true; changed = true }
         }
         if s.seen.count > maxSeen {
-            Self.evict(&s, keeping: listedUnread, limit: maxSeen)
+            // Never what is still unread on the service (the cache), listed now, or waiting in the
+            // outbox: forgetting one of those made it pop again at the next listing (found by the soak:
+            // a streamed item evicted everything not in that one event, so an item whose mark-read had
+            // not landed popped once per max_seen items, ten times in a run).
+            var keep = listedUnread
+            keep.formUnion(cache.keys)
+            for action in state.outbox where action.source == source.name { keep.formUnion(action.ids) }
+            Self.evict(&s, keeping: keep, limit: maxSeen)
             changed = true
         }
         state.sources[source.name] = s
@@ -102,7 +109,7 @@ public struct Inbox: Sendable {
         return !source.excludeTypes.contains(item.type)
     }
 
-    /// Forgets the oldest records first, never one still listed unread. Items older than max_age never
+    /// Forgets the oldest records first, never one in `keeping`. Items older than max_age never
     /// pop, so a forgotten old item that reappears is recorded silently. It trims to 90 % of `limit`,
     /// so the sort is paid once per tenth of the limit, not once per new item past it.
     static func evict(_ s: inout SourceState, keeping: Set<String>, limit: Int) {
