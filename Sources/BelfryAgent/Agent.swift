@@ -163,8 +163,9 @@ public actor Agent {
         if inbox.dirty { flushWake.fire() }
     }
 
-    public func waitForFlushRequest(timeout: Duration) async {
-        await flushWake.wait(timeout: timeout)
+    /// Until a change asks for a save (or the task is cancelled); untimed, see `Wakeup.wait()`.
+    public func waitForFlushRequest() async {
+        await flushWake.wait()
     }
 
     /// For tests and `status`.

@@ -26,8 +26,8 @@ struct OutboxService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let next = await agent.deliverDueActions()
-                let wait = next.map { max(0.05, $0 - now()) } ?? 3600
-                await agent.waitForOutbox(timeout: .milliseconds(Int64(wait * 1000)))
+                // Nothing pending: wait for the next action without a timer (every mark-read wakes it).
+                await agent.waitForOutbox(timeout: next.map { .milliseconds(Int64(max(0.05, $0 - now()) * 1000)) })
             }
         }
     }
@@ -41,7 +41,7 @@ struct StateFlusher: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                await agent.waitForFlushRequest(timeout: .seconds(3600))
+                await agent.waitForFlushRequest()
                 try? await Task.sleep(for: debounce)
                 await agent.flush()
             }
