@@ -9,15 +9,22 @@ extension Agent {
         // After the listing is applied, so held items read elsewhere meanwhile are not summarised.
         if !held.isEmpty, !isPaused, !isQuiet { await resume() }
         if outcome.silent > 0 { logger.debug("\(name): \(outcome.silent) item(s) recorded without a popup") }
+        presenting += 1
         await present(outcome, source: source)
+        presenting -= 1
         stateChanged()
         if !outcome.isEmpty { publish() }
     }
 
-    /// Records items that just popped in the state journal: the state file itself is written after a
-    /// debounce, and an item that popped must not pop again if the agent dies before that. Written as
-    /// soon as the server took the popup (not before it is sent: a death between the two would lose the
-    /// item instead), so only a death during the `Notify` round trip itself can show one twice.
+    /// Records items in the state journal just before their popup is sent: the state file itself is
+    /// written after a debounce, and an item that popped must not pop again if the agent dies before
+    /// that. Per popup, right before its `Notify`: journaling a whole listing before the first popup
+    /// lost the items still waiting their turn when the agent died (seen in the soak), and journaling
+    /// after the reply left the whole round trip, plus any wait for the actor (a state save runs on
+    /// it), for a death to show the item twice (about one kill in two at 170 items/s). A death in
+    /// the moment between this write and the message leaving the process loses that one popup (the
+    /// item is still listed and counted); it also means an item whose popup crashes the agent is not
+    /// retried in a crash loop.
     func journal(_ keys: [String]) {
         guard !keys.isEmpty, let stateFile else { return }
         do {
@@ -65,8 +72,8 @@ extension Agent {
     func show(_ item: Item, replacing: UInt32) async {
         if serverInfo == nil { await refreshServer() }  // compose for the server's capabilities
         let n = composer.popup(for: item, source: sources[item.source], replacing: replacing)
-        guard let id = await deliver(n, orWait: .item(item)) else { return }
         journal([item.key])
+        guard let id = await deliver(n, orWait: .item(item)) else { return }
         popups[id] = Popup(source: item.source, keys: [item.key], link: item.link, isSummary: false)
         popupByKey[item.key] = id
     }
@@ -78,8 +85,8 @@ extension Agent {
         let previous = summaryBySource[source.name]
         if let previous, let old = popups[previous], !backlog { all = old.keys + keys }
         let n = composer.summary(count: all.count, source: source, backlog: backlog, replacing: previous ?? 0)
-        guard let id = await deliver(n, orWait: .summary(source: source.name, keys: keys, backlog: backlog)) else { return }
         journal(keys)
+        guard let id = await deliver(n, orWait: .summary(source: source.name, keys: keys, backlog: backlog)) else { return }
         popups[id] = Popup(source: source.name, keys: all, link: source.webURL, isSummary: true)
         summaryBySource[source.name] = id
     }

@@ -17,8 +17,8 @@ public final class StateFile: @unchecked Sendable {
     private var lockFD: Int32 = -1
     private var journalFD: Int32 = -1
 
-    /// Keys recorded since the last save, one JSON string per line: written (without fsync) as soon
-    /// as their popups were taken by the notification server, replayed by `load`, emptied by `save`. The state file is
+    /// Keys recorded since the last save, one JSON string per line: written (without fsync) just
+    /// before each popup is sent, replayed by `load`, emptied by `save`. The state file is
     /// written only after a debounce, so without it a `kill -9` (or any crash) in that window forgot
     /// items that had already popped, and they popped again after the restart (found by the soak).
     /// Page-cache writes survive the death of the process; only a power cut can lose them.
