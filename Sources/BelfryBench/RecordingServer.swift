@@ -46,7 +46,16 @@ final class RecordingServer: Sendable {
         case "GetServerInformation":
             return .success([.string("bench"), .string("belfry"), .string("1"), .string("1.2")])
         case "CloseNotification":
-            if case .uint32(let id)? = call.args.first { state.withLock { $0.closed.append(id) } }
+            // As the spec asks (and real servers do): the popup is gone, say so with NotificationClosed
+            // (reason 3, closed by a call). Clients track their open popups by these signals.
+            if case .uint32(let id)? = call.args.first {
+                state.withLock { $0.closed.append(id) }
+                let connection = self.connection
+                Task {
+                    try? await connection.emitSignal(path: "/org/freedesktop/Notifications", interface: "org.freedesktop.Notifications",
+                                                     member: "NotificationClosed", args: [.uint32(id), .uint32(3)])
+                }
+            }
             return .success([])
         default:
             return .error(name: "org.freedesktop.DBus.Error.UnknownMethod", message: call.member)

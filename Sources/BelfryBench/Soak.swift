@@ -42,6 +42,7 @@ struct Soak {
         var feedSeconds = 0.0          // first post → last post
         var catchUpSeconds = 0.0       // last post → every item shown (and every mark-read landed)
         var shownOnce = 0, missing: [Int] = [], duplicates: [Int: Int] = [:], summaries = 0, otherPopups: [String] = []
+        var duplicateNotes: [String] = [], missingNotes: [String] = []
         var markRequested = 0, markByButton = 0, markByControl = 0, buttonFallbacks = 0
         var markLanded = 0, markNotLanded: [String] = [], markDuplicateCalls: [String: Int] = [:], markSpurious = 0
         var markFailedAttempts = 0     // mark-read calls answered by an injected fault (retried from the outbox)
@@ -80,6 +81,9 @@ struct Soak {
         var vlIDs: [String] = []             // n/2 → uuid of vl item n (even n)
         var vlIndex: [String: Int] = [:]     // uuid → n
         var shown: [Int32]                   // Notify receipts per item
+        var firstAt: [UInt64]                // when each item first popped
+        var postedAt: [UInt64]               // when each item was posted to its emulator
+        var stops: [(at: UInt64, what: String)] = []  // when the agent was killed or stopped
         var shownCount = 0
         var receiptCursor = 0
         var closedCursor = 0
@@ -98,14 +102,16 @@ struct Soak {
             self.token = token
             self.scratch = scratch
             shown = Array(repeating: 0, count: items)
+            firstAt = Array(repeating: 0, count: items)
+            postedAt = Array(repeating: 0, count: items)
         }
 
         func key(_ n: Int) -> String { n % 2 == 0 ? "vl:\(vlIDs[n / 2])" : "bs:\(Soak.bsID(n))" }
     }
 
     static func bsID(_ n: Int) -> Int { 1_000_000 + n }
-    /// Every 10th item of each source (items alternate between the sources: 0, 1, 10, 11, 20, 21, …).
-    static func isMarked(_ n: Int) -> Bool { (n / 2) % (markEvery / 2) == 0 }
+    /// Every 10th item of each source (items alternate between the sources: 0, 1, 20, 21, 40, 41, …).
+    static func isMarked(_ n: Int) -> Bool { (n / 2) % markEvery == 0 }
 
     // MARK: the run
 
@@ -168,9 +174,19 @@ struct Soak {
         r.generation += 1
         r.agentStartNS = nowNS()
         r.agent = try Child([belfryBinary, "run", "--config", r.configPath, "--sink", "dbus"],
-                            environment: ["HOME": r.scratch.path, "XDG_RUNTIME_DIR": r.scratch.path + "/run",
-                                          "DBUS_SESSION_BUS_ADDRESS": r.world.bus.address, "PATH": "/usr/bin:/bin"],
+                            environment: agentEnvironment(r),
                             stderrPath: r.scratch.path + "/agent-\(r.generation).log")
+    }
+
+    /// The agent's environment; `BELFRY_SOAK_AGENT_ENV` ("K=V K=V") adds to it, for experiments only.
+    func agentEnvironment(_ r: Run) -> [String: String] {
+        var env = ["HOME": r.scratch.path, "XDG_RUNTIME_DIR": r.scratch.path + "/run",
+                   "DBUS_SESSION_BUS_ADDRESS": r.world.bus.address, "PATH": "/usr/bin:/bin"]
+        for pair in (ProcessInfo.processInfo.environment["BELFRY_SOAK_AGENT_ENV"] ?? "").split(separator: " ") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { env[String(kv[0])] = String(kv[1]) }
+        }
+        return env
     }
 
     func control(_ r: Run, _ method: String, _ params: JSONValue? = nil) -> JSONValue? {
@@ -262,7 +278,9 @@ struct Soak {
 
     func post(_ r: Run, from: Int, to: Int) async throws {
         var vl: [String] = [], bs: [String] = []
+        let now = nowNS()
         for n in from..<to {
+            r.postedAt[n] = now
             if n % 2 == 0 {
                 vl.append(#"{"id":"\#(r.vlIDs[n / 2])","message":"soak item \#(n)"}"#)
             } else {
@@ -292,12 +310,13 @@ struct Soak {
             }
             r.shown[n] += 1
             guard r.shown[n] == 1 else { continue }
+            r.firstAt[n] = receipt.at
             r.shownCount += 1
             r.lastItemShownNS = receipt.at
             if Soak.isMarked(n) {
                 r.requested.insert(n)
                 // The button only works on a popup of the agent running now; older ones go through `belfry read`.
-                if (n / Soak.markEvery) % 2 == 0, receipt.at >= r.agentStartNS, r.agent?.isRunning == true {
+                if (n / (2 * Soak.markEvery)) % 2 == 0, receipt.at >= r.agentStartNS, r.agent?.isRunning == true {
                     r.buttonPending[receipt.id] = (n, r.generation, 0)
                     r.result.markByButton += 1
                 } else {
@@ -319,7 +338,13 @@ struct Soak {
     func pressButtons(_ r: Run) async throws {
         let now = nowNS()
         for (id, p) in r.buttonPending {
-            if r.closed.contains(id) {
+            if p.at == 0, r.closed.contains(id) {
+                // The popup went away before the click (the agent took the item as read elsewhere):
+                // nothing to click; the user marks it with `belfry read` instead.
+                r.buttonPending.removeValue(forKey: id)
+                r.controlQueue.append(p.n)
+                r.result.buttonFallbacks += 1
+            } else if r.closed.contains(id) {
                 r.accepted.insert(p.n)
                 r.buttonPending.removeValue(forKey: id)
             } else if p.at == 0 {
@@ -448,6 +473,7 @@ struct Soak {
     func restart(_ r: Run, hard: Bool) async throws {
         guard let agent = r.agent else { return }
         let t0 = nowNS()
+        r.stops.append((t0, hard ? "kill -9" : "SIGTERM"))
         if hard { agent.kill9() } else { agent.stop() }
         try startAgent(r)
         try await waitReady(r, timeout: .seconds(30))
@@ -477,6 +503,22 @@ struct Soak {
             if r.shown[n] == 0 { r.result.missing.append(n) } else if r.shown[n] > 1 { r.result.duplicates[n] = Int(r.shown[n]) }
         }
         r.result.shownOnce = (0..<items).filter { r.shown[$0] == 1 }.count
+        // Where each missing item was posted relative to the agent stop nearest to it.
+        for n in r.result.missing.prefix(10) {
+            let at = r.postedAt[n]
+            if let stop = r.stops.min(by: { abs(Double($0.at) - Double(at)) < abs(Double($1.at) - Double(at)) }) {
+                r.result.missingNotes.append("\(n): posted \(f((Double(stop.at) - Double(at)) / 1e6, 1)) ms before the \(stop.what)")
+            }
+        }
+        // Where each duplicate's first popup was relative to the agent stop that came next.
+        for n in r.result.duplicates.keys.sorted().prefix(10) {
+            let at = r.firstAt[n]
+            if let stop = r.stops.first(where: { $0.at >= at }) {
+                r.result.duplicateNotes.append("\(n): first popup \(f(ms(stop.at - at), 1)) ms before the \(stop.what)")
+            } else {
+                r.result.duplicateNotes.append("\(n): first popup after the last restart")
+            }
+        }
         // Mark-reads: requested and accepted, read on the service, each by exactly one call.
         r.result.markRequested = r.requested.count
         let readIDs = try await readOnService(r)
@@ -570,15 +612,15 @@ extension Soak {
         lines.append("|---|---|---|---|")
         lines.append("| items fed | \(n(r.items)) over \(f(r.feedSeconds, 0)) s (\(f(Double(r.items) / max(r.feedSeconds, 1), 0))/s): \(n(r.perSource[Soak.vl] ?? 0)) to `vl` (visual-layer, `transport = \"stream\"`), \(n(r.perSource[Soak.bs] ?? 0)) to `bs` (bytespike, polled every 1 s) | 100,000 over ≥ 10 min | \(mark(r.items >= 100_000 && r.feedSeconds >= 600)) |")
         var shown = "\(n(r.shownOnce)) of \(n(r.items)) popped exactly once; missing \(n(r.missing.count)), shown more than once \(n(r.duplicates.count)); summary popups \(r.summaries)"
-        if !r.missing.isEmpty { shown += " (first missing: \(r.missing.prefix(5).map(String.init).joined(separator: ", ")))" }
+        if !r.missing.isEmpty { shown += " (first missing: \(r.missing.prefix(5).map(String.init).joined(separator: ", ")); \(r.missingNotes.prefix(5).joined(separator: "; ")))" }
         if !r.duplicates.isEmpty {
             let keys = r.duplicates.keys.sorted()
             let vl = keys.filter { $0 % 2 == 0 }.count
-            shown += " (vl \(vl), bs \(keys.count - vl); items \(keys.first!)–\(keys.last!); first, item×popups: \(keys.prefix(5).map { "\($0)×\(r.duplicates[$0]!)" }.joined(separator: ", ")))"
+            shown += " (vl \(vl), bs \(keys.count - vl); items \(keys.first!)–\(keys.last!); first, item×popups: \(keys.prefix(5).map { "\($0)×\(r.duplicates[$0]!)" }.joined(separator: ", "))); \(r.duplicateNotes.prefix(5).joined(separator: "; "))"
         }
         if !r.otherPopups.isEmpty { shown += "; other popups: \(r.otherPopups.map { "\"\($0)\"" }.joined(separator: ", "))" }
         lines.append("| shown exactly once (Notify receipts per item, across restarts) | \(shown) | every item once | \(mark(shownOK)) |")
-        var marks = "\(n(r.markRequested)) asked (\(n(r.markByButton)) with the popup's mark-read button, \(n(r.markByControl)) with `read` on the control socket\(r.buttonFallbacks > 0 ? ", \(r.buttonFallbacks) button click(s) the killed agent never handled redone with `read`" : "")); landed on the service \(n(r.markLanded)); more than one successful call \(r.markDuplicateCalls.count); calls for items never asked \(r.markSpurious)"
+        var marks = "\(n(r.markRequested)) asked (\(n(r.markByButton)) with the popup's mark-read button, \(n(r.markByControl)) with `read` on the control socket\(r.buttonFallbacks > 0 ? ", \(r.buttonFallbacks) popup(s) closed before the click or not handled by a killed agent, marked with `read` instead" : "")); landed on the service \(n(r.markLanded)); more than one successful call \(r.markDuplicateCalls.count); calls for items never asked \(r.markSpurious)"
         if !r.markNotLanded.isEmpty { marks += " (not landed: \(r.markNotLanded.prefix(5).joined(separator: ", ")))" }
         if !r.markDuplicateCalls.isEmpty { marks += " (twice: \(r.markDuplicateCalls.sorted { $0.key < $1.key }.prefix(5).map { "\($0.key)×\($0.value)" }.joined(separator: ", ")))" }
         lines.append("| mark-reads landed | \(marks) | every one, exactly once | \(mark(markOK)) |")
