@@ -6,7 +6,7 @@ MANDIR ?= $(DATADIR)/man
 UNITDIR ?= $(HOME)/.config/systemd/user
 SWIFT ?= swift
 
-.PHONY: all build install uninstall test demo bench clean
+.PHONY: all build install uninstall test demo bench soak clean
 
 all: build
 
@@ -46,6 +46,11 @@ demo:
 # The performance figures of issue 8: a table on stdout and in BENCHMARKS.md (about 3 minutes).
 bench:
 	bash scripts/bench.sh
+
+# The soak of issue 7: 100,000 items over 10 minutes with faults and restarts; writes docs/soak-result.md
+# (BENCHMARKS.md's "Soak" section, put in by the next `make bench`). About 11 minutes.
+soak:
+	bash scripts/soak.sh
 
 clean:
 	rm -rf .build

@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "BelfryBench",
             dependencies: [
-                "BelfryAgent", "BelfryCore", "BelfryDBus", "BelfryHTTP", "BelfryTestSupport", "BelfryEmulatorKit",
+                "BelfryAgent", "BelfryControl", "BelfryCore", "BelfryDBus", "BelfryHTTP", "BelfryTestSupport", "BelfryEmulatorKit",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -42,5 +42,11 @@ size=$(stat -c %s "$BIN/belfry")
   cat "$table"
   echo
   cat docs/benchmark-notes.md
+  if [[ -f docs/soak-result.md ]]; then   # written by scripts/soak.sh (make soak), not by this script
+    echo
+    echo "## Soak"
+    echo
+    cat docs/soak-result.md
+  fi
 } > BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md" >&2

@@ -65,7 +65,9 @@ extension Agent {
         outboxDue.removeValue(forKey: id)
     }
 
-    public func waitForOutbox(timeout: Duration) async {
-        await outboxWake.wait(timeout: timeout)
+    /// Until an action is queued, or `timeout` passes (nil: untimed, when nothing is pending; see
+    /// `Wakeup.wait()`).
+    public func waitForOutbox(timeout: Duration?) async {
+        if let timeout { await outboxWake.wait(timeout: timeout) } else { await outboxWake.wait() }
     }
 }

@@ -10,10 +10,12 @@ final class RecordingServer: Sendable {
         var appName: String
         var summary: String
         var body: String
+        /// The id this server answered (what `CloseNotification` and `ActionInvoked` name).
+        var id: UInt32 = 0
     }
 
     private let connection: BusConnection
-    private let state = Mutex<(receipts: [Receipt], nextID: UInt32)>(([], 1))
+    private let state = Mutex<(receipts: [Receipt], nextID: UInt32, closed: [UInt32])>(([], 1, []))
 
     private init(connection: BusConnection) { self.connection = connection }
 
@@ -34,7 +36,7 @@ final class RecordingServer: Sendable {
         case "Notify":
             func s(_ i: Int) -> String { if call.args.count > i, case .string(let v) = call.args[i] { return v }; return "" }
             let id = state.withLock { st -> UInt32 in
-                st.receipts.append(Receipt(at: at, appName: s(0), summary: s(3), body: s(4)))
+                st.receipts.append(Receipt(at: at, appName: s(0), summary: s(3), body: s(4), id: st.nextID))
                 defer { st.nextID += 1 }
                 return st.nextID
             }
@@ -44,6 +46,16 @@ final class RecordingServer: Sendable {
         case "GetServerInformation":
             return .success([.string("bench"), .string("belfry"), .string("1"), .string("1.2")])
         case "CloseNotification":
+            // As the spec asks (and real servers do): the popup is gone, say so with NotificationClosed
+            // (reason 3, closed by a call). Clients track their open popups by these signals.
+            if case .uint32(let id)? = call.args.first {
+                state.withLock { $0.closed.append(id) }
+                let connection = self.connection
+                Task {
+                    try? await connection.emitSignal(path: "/org/freedesktop/Notifications", interface: "org.freedesktop.Notifications",
+                                                     member: "NotificationClosed", args: [.uint32(id), .uint32(3)])
+                }
+            }
             return .success([])
         default:
             return .error(name: "org.freedesktop.DBus.Error.UnknownMethod", message: call.member)
@@ -54,6 +66,16 @@ final class RecordingServer: Sendable {
     var receipts: [Receipt] { state.withLock { $0.receipts } }
     func receipt(at index: Int) -> Receipt? { state.withLock { index < $0.receipts.count ? $0.receipts[index] : nil } }
     func reset() { state.withLock { $0.receipts.removeAll() } }
+    /// Receipts from `index` on (a reader that keeps its place reads each receipt once).
+    func receipts(from index: Int) -> [Receipt] { state.withLock { index < $0.receipts.count ? Array($0.receipts[index...]) : [] } }
+    /// The ids named by `CloseNotification` calls, in order.
+    var closedIDs: [UInt32] { state.withLock { $0.closed } }
+
+    /// A click on one of a popup's action buttons, as a notification server reports it.
+    func emitActionInvoked(id: UInt32, key: String) async throws {
+        try await connection.emitSignal(path: "/org/freedesktop/Notifications", interface: "org.freedesktop.Notifications",
+                                        member: "ActionInvoked", args: [.uint32(id), .string(key)])
+    }
 
     func close() async { await connection.close() }
 }

@@ -136,6 +136,15 @@ final class Child: @unchecked Sendable {
         kill(-pid, SIGKILL) // anything left in the group (a pipeline's other members)
     }
 
+    /// `kill -9` of the child's process group (no chance to save anything); reaps the child.
+    func kill9() {
+        guard !reaped else { return }
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        reaped = true
+    }
+
     deinit { stop() }
 }
 

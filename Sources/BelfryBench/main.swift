@@ -3,11 +3,12 @@ import Foundation
 // belfry-bench: the performance figures of issue 8, printed as a Markdown table (stdout); progress on
 // stderr. `scripts/bench.sh` (make bench) builds in release, runs this and writes BENCHMARKS.md.
 //   belfry-bench [all|latency|sustained|burst|idle|start|state|poll]… [--quick]
+//   belfry-bench soak [--quick]     (scripts/soak.sh, make soak: ≥ 10 minutes; --quick: 5,000 items in 1 minute)
 
 signal(SIGPIPE, SIG_IGN) // a stream reader that left must not kill the bench
 let args = Array(CommandLine.arguments.dropFirst())
 let quick = args.contains("--quick")
-var figures = Set(args.filter { !$0.hasPrefix("--") })
+var figures = Set(args.filter { !$0.hasPrefix("--") && Double($0) == nil })
 if figures.isEmpty || figures.contains("all") { figures = ["latency", "sustained", "burst", "idle", "start", "state", "poll"] }
 
 func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
@@ -18,6 +19,25 @@ func row(_ figure: String, _ measured: String, _ target: String, _ met: Bool?) {
     let line = "| \(figure) | \(measured) | \(target) | \(met.map(mark) ?? "—") |"
     print(line)
     fflush(nil)
+}
+
+// The soak (issue 7) is not part of `all`: it runs ≥ 10 minutes. It prints its own section.
+if figures.contains("soak") {
+    var soak = quick ? Soak(items: 5_000, seconds: 60, warmUp: 20, catchUp: 60) : Soak()
+    // For experiments only (the recorded run takes the defaults): --items N --seconds S --warm-up S --max-seen N.
+    func option(_ name: String) -> Double? { args.firstIndex(of: name).flatMap { args.indices.contains($0 + 1) ? Double(args[$0 + 1]) : nil } }
+    if let v = option("--items") { soak.items = Int(v) }
+    if let v = option("--seconds") { soak.seconds = v }
+    if let v = option("--warm-up") { soak.warmUp = v }
+    if let v = option("--max-seen") { soak.maxSeen = Int(v) }
+    do {
+        let r = try await soak.run()
+        print(soak.markdown(r))
+        exit(r.passed ? 0 : 3)
+    } catch {
+        log("soak failed: \(error)")
+        exit(1)
+    }
 }
 
 print("| figure | measured (median of runs) | target | met |")

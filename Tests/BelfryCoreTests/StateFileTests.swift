@@ -23,6 +23,39 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
     }
 
+    /// The soak's finding: items that popped after the last (debounced) save were forgotten by a
+    /// `kill -9` and popped again after the restart. Journaled keys survive a death without a save.
+    @Test func keysJournaledSinceTheLastSaveAreSeenAfterACrash() throws {
+        let path = tempPath()
+        let f = StateFile(path: path)
+        var state = PersistedState()
+        state.sources["work"] = SourceState(initialized: true, seen: ["a": SeenRecord(firstSeen: 1000, read: true)])
+        try f.save(state)
+        try f.journal(["work:b", "home:x:y", "work:a"])
+        try f.journal(["work:line\nbreak"])
+        // The process dies here: no save. A new agent loads the file and the journal.
+        let loaded = StateFile(path: path).load(warning: { _ in })
+        #expect(loaded.sources["work"]?.seen["a"] == SeenRecord(firstSeen: 1000, read: true))  // kept as saved
+        #expect(loaded.sources["work"]?.seen["b"]?.read == false)
+        #expect(loaded.sources["work"]?.seen["line\nbreak"] != nil)
+        #expect(loaded.sources["home"]?.seen["x:y"] != nil)
+        #expect(loaded.sources["work"]?.initialized == true)
+        // A save takes them into the file and empties the journal.
+        try f.save(loaded)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: f.journalPath)).isEmpty)
+        let reloaded = StateFile(path: path).load(warning: { _ in })  // the file stores whole seconds
+        #expect(reloaded.sources.mapValues { Set($0.seen.keys) } == loaded.sources.mapValues { Set($0.seen.keys) })
+        // A line cut short by a crash mid-write is skipped, the rest still counts.
+        try f.journal(["work:c"])
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: f.journalPath))
+        handle.seekToEndOfFile()
+        handle.write(Data("\"work:d".utf8))
+        try handle.close()
+        let again = StateFile(path: path).load(warning: { _ in })
+        #expect(again.sources["work"]?.seen["c"] != nil)
+        #expect(again.sources["work"]?.seen["d"] == nil)
+    }
+
     @Test func missingFileIsAFreshState() {
         #expect(StateFile(path: tempPath()).load(warning: { _ in }) == PersistedState())
     }

@@ -12,7 +12,8 @@ import Testing
             _ = try await api.get("/api/v1/notifications/pending", auth: .none)
             let calls = try await api.adminGet("/_emulator/calls").json.array ?? []
             #expect(calls.count == 4)
-            #expect(calls[0].keys == ["method", "path", "query", "authorized", "token", "body", "at"])
+            #expect(calls[0].keys == ["method", "path", "query", "authorized", "token", "body", "at", "fault"])
+            #expect(calls[0]["fault"] == .null)
             #expect(calls[0]["method"]?.string == "GET")
             #expect(calls[0]["path"]?.string == "/api/v1/notifications/pending")
             #expect(calls[0]["query"] == ["x": "1", "y": "two"])
@@ -25,6 +26,24 @@ import Testing
             #expect(calls.allSatisfy { $0["at"]?.string?.hasSuffix("Z") == true })
             #expect(try await api.delete("/_emulator/calls").status == 200)
             #expect(try await api.adminGet("/_emulator/calls").json.count == 0)
+        }
+    }
+
+    /// What the soak relies on: the log taken in one step, each call saying which fault answered it,
+    /// and many items read "in the web UI" with one request.
+    @Test func callsAreTakenWithTheirFaultAndItemsAreReadInBulk() async throws {
+        try await withEmulator(.bytespike, .init()) { _, api in
+            _ = try await api.admin("/_emulator/items", json: #"[{"id":7001},{"id":7002},{"id":7003}]"#)
+            _ = try await api.admin("/_emulator/faults", json: #"{"kind":"status","status":502,"times":1}"#)
+            #expect(try await api.get("/api/v1/me/notifications").status == 502)
+            #expect(try await api.get("/api/v1/me/notifications").status == 200)
+            let taken = try await api.delete("/_emulator/calls").json.array ?? []
+            #expect(taken.map { $0["fault"] } == [.string("status"), .null])
+            #expect(try await api.adminGet("/_emulator/calls").json.count == 0)
+            let read = try await api.admin("/_emulator/items/read", json: #"{"ids":["7001","7003","9999"]}"#)
+            #expect(read.json["read"]?.int == 2)
+            let unread = try await api.get("/api/v1/me/notifications?unread=true").json.items().compactMap { $0["id"]?.int }
+            #expect(unread == [7002])
         }
     }
 

@@ -26,7 +26,8 @@ struct OutboxService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let next = await agent.deliverDueActions()
-                await agent.waitForOutbox(timeout: next.map { max(.milliseconds(50), $0) } ?? .seconds(3600))
+                // Nothing pending: wait for the next action without a timer (every mark-read wakes it).
+                await agent.waitForOutbox(timeout: next.map { max(.milliseconds(50), $0) })
             }
         }
     }
@@ -40,7 +41,7 @@ struct StateFlusher: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                await agent.waitForFlushRequest(timeout: .seconds(3600))
+                await agent.waitForFlushRequest()
                 try? await Task.sleep(for: debounce)
                 await agent.flush()
             }

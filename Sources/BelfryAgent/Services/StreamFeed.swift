@@ -81,7 +81,7 @@ struct StreamFeed {
             // A resume from suspend: the connection is likely dead; reconnect (and catch up) now.
             group.addTask {
                 while !Task.isCancelled {
-                    if await resume.wait(timeout: .seconds(86400)) { return .retryAfter(.zero) }
+                    if await resume.wait() { return .retryAfter(.zero) }
                 }
                 return nil
             }

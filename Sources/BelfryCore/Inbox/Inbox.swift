@@ -86,16 +86,32 @@ public struct Inbox: Sendable {
             }
         }
         if complete {
-            for id in cache.keys where !listedUnread.contains(id) {
-                cache.removeValue(forKey: id)
-                outcome.readElsewhere.append("\(source.name):\(id)")
+            if cache.count > listedUnread.count {
+                for id in cache.keys where !listedUnread.contains(id) { outcome.readElsewhere.append("\(source.name):\(id)") }
+                // A new dictionary sized to what is unread now. Removing in place kept the capacity of
+                // the largest backlog ever listed (a Dictionary never shrinks: ~170 bytes per slot,
+                // seen in the soak as RSS that rose after every outage), and it copied the whole cache
+                // anyway, since it removed while iterating the same dictionary's keys.
+                cache = cache.filter { listedUnread.contains($0.key) }
             }
             if firstRun { s.initialized = true; changed = true }
         }
         if s.seen.count > maxSeen {
-            // What is forgotten leaves the unread cache too, or a feed that never reports reads
-            // (a stream) would grow the cache without bound.
-            for id in Self.evict(&s, keeping: listedUnread, limit: maxSeen) { cache.removeValue(forKey: id) }
+            // Never what is still unread on the service (the cache), listed now, or waiting in the
+            // outbox: forgetting one of those made it pop again at the next listing (found by the soak:
+            // a streamed item evicted everything not in that one event, so an item whose mark-read had
+            // not landed popped once per max_seen items, ten times in a run).
+            var pending = Set<String>()
+            for action in state.outbox where action.source == source.name { pending.formUnion(action.ids) }
+            var keep = listedUnread.union(pending)
+            keep.formUnion(cache.keys)
+            var forgotten = Self.evict(&s, keeping: keep, limit: maxSeen)
+            // But a feed that never reports reads (a stream) would keep every item unread for ever:
+            // past twice the limit, the oldest unread go too, and leave the unread cache with it.
+            if s.seen.count > 2 * maxSeen {
+                forgotten += Self.evict(&s, keeping: listedUnread.union(pending), limit: 2 * maxSeen)
+            }
+            for id in forgotten { cache.removeValue(forKey: id) }
             changed = true
         }
         state.sources[source.name] = s
@@ -121,7 +137,7 @@ public struct Inbox: Sendable {
         return !source.excludeTypes.contains(item.type)
     }
 
-    /// Forgets the oldest records first, never one still listed unread. Items older than max_age never
+    /// Forgets the oldest records first, never one in `keeping`. Items older than max_age never
     /// pop, so a forgotten old item that reappears is recorded silently. It trims to 90 % of `limit`,
     /// so the sort is paid once per tenth of the limit, not once per new item past it.
     /// Forgets the oldest records down to 90 % of `limit` (except `keeping`); returns the ids forgotten.

@@ -15,6 +15,14 @@ public final class StateFile: @unchecked Sendable {
 
     public let path: String
     private var lockFD: Int32 = -1
+    private var journalFD: Int32 = -1
+
+    /// Keys recorded since the last save, one JSON string per line: written (without fsync) just
+    /// before each popup is sent, replayed by `load`, emptied by `save`. The state file is
+    /// written only after a debounce, so without it a `kill -9` (or any crash) in that window forgot
+    /// items that had already popped, and they popped again after the restart (found by the soak).
+    /// Page-cache writes survive the death of the process; only a power cut can lose them.
+    public var journalPath: String { path + ".journal" }
 
     /// `$XDG_STATE_HOME/belfry/state.json`, else `~/.local/state/belfry/state.json`.
     public static func defaultPath(environment: [String: String]) -> String {
@@ -26,7 +34,10 @@ public final class StateFile: @unchecked Sendable {
         self.path = path
     }
 
-    deinit { unlock() }
+    deinit {
+        unlock()
+        if journalFD >= 0 { close(journalFD) }
+    }
 
     var folder: String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
@@ -62,6 +73,12 @@ public final class StateFile: @unchecked Sendable {
     /// The saved state; a missing file is a fresh state. A file that does not parse (or is from a newer
     /// version) is moved aside and reported through `warning`, and a fresh state is returned.
     public func load(warning: (String) -> Void) -> PersistedState {
+        var state = loadFile(warning: warning)
+        applyJournal(to: &state)
+        return state
+    }
+
+    private func loadFile(warning: (String) -> Void) -> PersistedState {
         guard let data = FileManager.default.contents(atPath: path) else { return PersistedState() }
         do {
             let state = try StateCodec.decode(data)
@@ -74,6 +91,41 @@ public final class StateFile: @unchecked Sendable {
             rename(path, aside)
             warning("the state file \(path) could not be read (\(error)); moved it to \(aside) and started afresh (the backlog will be summarised, not popped)")
             return PersistedState()
+        }
+    }
+
+    /// Keys journaled after the last save count as seen (unread): they popped before the agent died.
+    /// A line that does not parse (a write cut short) is skipped.
+    private func applyJournal(to state: inout PersistedState) {
+        guard let data = FileManager.default.contents(atPath: journalPath), !data.isEmpty else { return }
+        let now = Date().timeIntervalSince1970
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            guard let key = (try? JSONValue.parse(Array(line)))?.string, let (source, id) = Item.splitKey(key) else { continue }
+            var s = state.sources.removeValue(forKey: source) ?? SourceState()
+            if s.seen[id] == nil { s.seen[id] = SeenRecord(firstSeen: now) }
+            state.sources[source] = s
+        }
+    }
+
+    /// Appends `keys` (`SOURCE:ID`) to the journal with one write(2).
+    public func journal(_ keys: [String]) throws(Failure) {
+        guard !keys.isEmpty else { return }
+        if journalFD < 0 {
+            try Self.makeFolders(folder)
+            journalFD = open(journalPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard journalFD >= 0 else { throw Failure(message: "cannot open \(journalPath): \(Self.errnoText())") }
+        }
+        var text = ""
+        for key in keys { text += JSONValue.string(key).serialized() + "\n" }
+        let bytes = Array(text.utf8)
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(journalFD, $0.baseAddress! + off, bytes.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(message: "cannot write \(journalPath): \(Self.errnoText())")
+            }
+            off += n
         }
     }
 
@@ -113,6 +165,12 @@ public final class StateFile: @unchecked Sendable {
         if dfd >= 0 {
             fsync(dfd)
             close(dfd)
+        }
+        // Everything journaled is in the file now (callers save the state the keys were recorded in).
+        if journalFD >= 0 {
+            _ = ftruncate(journalFD, 0)
+        } else if access(journalPath, F_OK) == 0 {
+            _ = truncate(journalPath, 0)
         }
     }
 

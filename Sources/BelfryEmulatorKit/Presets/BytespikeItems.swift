@@ -56,7 +56,8 @@ extension BytespikeAPI {
             }
             partial["id"] = .number(Double(id))
         }
-        let nextID = (state.items.compactMap { $0["id"]?.int }.max() ?? 5000) + 1
+        // Only when the item brings no id: finding the highest is a pass over every stored item.
+        let nextID = partial["id"] == nil ? (state.items.compactMap { $0["id"]?.int }.max() ?? 5000) + 1 : 0
         let type = partial["type"]?.string ?? "system.payment.received"
         var defaults = Self.typeDefaults[type] ?? ["title": "Notification", "body": "", "link": .null]
         defaults["id"] = .number(Double(nextID))

@@ -22,13 +22,14 @@ struct APIGateMiddleware: RouterMiddleware {
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let token = Self.bearerToken(request)
         let caller = caller(for: token)
+        let fault = env.state.consumeFault(method: request.method.rawValue, path: path, kinds: Self.requestKinds)
         env.state.record(
             CallRecord(
                 method: request.method.rawValue, path: path, query: QueryParameters(request: request).all,
                 authorized: caller != nil, token: token, body: String(buffer: body),
-                at: Timestamp.format(Date(), fractional: true)))
+                at: Timestamp.format(Date(), fractional: true), fault: fault?.kind.rawValue))
 
-        if let fault = env.state.consumeFault(method: request.method.rawValue, path: path, kinds: Self.requestKinds) {
+        if let fault {
             return try await FaultResponder(env: env).respond(to: fault, request: request, context: context)
         }
         guard let caller else {

@@ -45,6 +45,19 @@ struct AdminRoutes {
                 return Reply.json(["removed": .string(id)])
             }
         }
+        group.post("/items/read") { request, _ -> Response in
+            try await Self.answer {
+                guard let ids = try await Self.json(request)["ids"]?.array else {
+                    throw AdminError("body must be {\"ids\": [id, …]}")
+                }
+                var found = 0
+                for id in ids {
+                    guard let text = id.text else { continue }
+                    if state.update(id: text, { api.markRead(&$0, at: Date()) }) != nil { found += 1 }
+                }
+                return Reply.json(["read": Reply.number(found)])
+            }
+        }
         group.post("/items/{id}/read") { _, context -> Response in
             try await Self.answer {
                 let id = try Self.itemID(context, state)
@@ -82,8 +95,7 @@ struct AdminRoutes {
         }
         group.get("/calls") { _, _ -> Response in Reply.json(.array(state.calls.map(\.json))) }
         group.delete("/calls") { _, _ -> Response in
-            state.clearCalls()
-            return Reply.json([:])
+            Reply.json(.array(state.takeCalls().map(\.json)))
         }
         group.post("/reset") { _, _ -> Response in
             state.reset()
@@ -114,7 +126,8 @@ struct AdminRoutes {
     /// The stored id named in the path: an item id, or (aira) a notification_key.
     static func itemID(_ context: EmulatorRequestContext, _ state: EmulatorState) throws -> String {
         let given = context.parameters.get("id") ?? ""
-        guard let item = state.items.first(where: { $0.id == given || $0["notification_key"]?.string == given }) else {
+        if let item = state.item(id: given) { return item.id }
+        guard let item = state.items.first(where: { $0["notification_key"]?.string == given }) else {
             throw AdminError("no item with id \(given)", status: 404)
         }
         return item.id

@@ -9,6 +9,8 @@ struct CallRecord: Sendable {
     var token: String?
     var body: String
     var at: String
+    /// The injected fault this request consumed (`status`, `hang`, …), nil when it was served normally.
+    var fault: String? = nil
 
     var json: JSONValue {
         .object([
@@ -19,6 +21,7 @@ struct CallRecord: Sendable {
             "token": token.map { .string($0) } ?? .null,
             "body": .string(body),
             "at": .string(at),
+            "fault": fault.map { .string($0) } ?? .null,
         ])
     }
 }

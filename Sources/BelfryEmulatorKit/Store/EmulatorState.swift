@@ -7,6 +7,9 @@ import NIOConcurrencyHelpers
 final class EmulatorState: Sendable {
     struct Storage {
         var items: [StoredItem] = []
+        /// Where each id sits in `items`: lookups by id are O(1), not a scan of every item (a soak
+        /// stores 50,000 items per emulator, and bytespike's integer ids are formatted per compare).
+        var positions: [String: Int] = [:]
         var nextSeq = 0
         var calls: [CallRecord] = []
         var faults: [Fault] = []
@@ -31,7 +34,7 @@ final class EmulatorState: Sendable {
 
     var items: [StoredItem] { with { $0.items } }
 
-    func item(id: String) -> StoredItem? { with { s in s.items.first { $0.id == id } } }
+    func item(id: String) -> StoredItem? { with { s in s.positions[id].map { s.items[$0] } } }
 
     /// Inserts new items (an item whose id is already stored replaces it in place) and pushes each
     /// genuinely new one to the open streams that `streamEvent` says should see it.
@@ -44,7 +47,7 @@ final class EmulatorState: Sendable {
             var stored: [StoredItem] = []
             for entry in new {
                 let id = entry.fields["id"]?.text ?? ""
-                if let index = s.items.firstIndex(where: { $0.id == id }) {
+                if let index = s.positions[id] {
                     s.items[index].fields = entry.fields
                     s.items[index].created = entry.created
                     stored.append(s.items[index])
@@ -52,6 +55,7 @@ final class EmulatorState: Sendable {
                 }
                 let item = StoredItem(fields: entry.fields, seq: s.nextSeq, created: entry.created)
                 s.nextSeq += 1
+                s.positions[id] = s.items.count
                 s.items.append(item)
                 stored.append(item)
                 if let event = streamEvent(item) {
@@ -68,7 +72,7 @@ final class EmulatorState: Sendable {
     /// Applies `change` to the item with `id`; nil when there is none.
     func update(id: String, _ change: (inout StoredItem) -> Void) -> StoredItem? {
         with { s in
-            guard let index = s.items.firstIndex(where: { $0.id == id }) else { return nil }
+            guard let index = s.positions[id] else { return nil }
             change(&s.items[index])
             return s.items[index]
         }
@@ -85,9 +89,10 @@ final class EmulatorState: Sendable {
 
     func remove(id: String) -> Bool {
         with { s in
-            let before = s.items.count
+            guard s.positions[id] != nil else { return false }
             s.items.removeAll { $0.id == id }
-            return s.items.count != before
+            s.positions = Dictionary(s.items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+            return true
         }
     }
 
@@ -107,6 +112,14 @@ final class EmulatorState: Sendable {
     var calls: [CallRecord] { with { $0.calls } }
 
     func clearCalls() { with { $0.calls.removeAll() } }
+
+    /// Clears the call log and returns what it held, in one step (nothing recorded in between is lost).
+    func takeCalls() -> [CallRecord] {
+        with { s in
+            defer { s.calls.removeAll() }
+            return s.calls
+        }
+    }
 
     // MARK: faults
 
@@ -179,6 +192,7 @@ final class EmulatorState: Sendable {
     func reset() {
         with { s in
             s.items.removeAll()
+            s.positions.removeAll()
             s.faults.removeAll()
             s.calls.removeAll()
         }
