@@ -103,16 +103,21 @@ public struct Inbox: Sendable {
             // not landed popped once per max_seen items, ten times in a run).
             var pending = Set<String>()
             for action in state.outbox where action.source == source.name { pending.formUnion(action.ids) }
-            var keep = listedUnread.union(pending)
-            keep.formUnion(cache.keys)
-            var forgotten = Self.evict(&s, keeping: keep, limit: maxSeen)
+            var forgotten: [String] = []
+            // Only when a tenth of the limit can go: with (nearly) everything unread this pass frees
+            // nothing, and building its keep-set for every new item cost O(max_seen) each (77/s).
+            if s.seen.count - cache.count >= maxSeen / 10 {
+                var keep = listedUnread.union(pending)
+                keep.formUnion(cache.keys)
+                forgotten = Self.evict(&s, keeping: keep, limit: maxSeen)
+            }
             // But a feed that never reports reads (a stream) would keep every item unread for ever:
             // past twice the limit, the oldest unread go too, and leave the unread cache with it.
             if s.seen.count > 2 * maxSeen {
                 forgotten += Self.evict(&s, keeping: listedUnread.union(pending), limit: 2 * maxSeen)
             }
             for id in forgotten { cache.removeValue(forKey: id) }
-            changed = true
+            changed = changed || !forgotten.isEmpty
         }
         state.sources[source.name] = s
         unread[source.name] = cache
