@@ -49,8 +49,8 @@ struct Sustained {
         let extractor = ItemExtractor(source: source)
         var result = Result()
         var serial = 0
-        for _ in 0..<rounds {
-            // The round's stream bytes, built before the clock starts.
+        /// The next `perRound` events as SSE bytes, each the template with a new id (built untimed).
+        func streamBytes() throws -> [UInt8] {
             var bytes: [UInt8] = []
             for _ in 0..<perRound {
                 serial += 1
@@ -59,14 +59,15 @@ struct Sustained {
                 fields["message"] = .string("event \(serial)")
                 bytes += Array("event: notification\nid: \(id)\ndata: \(String(decoding: try JSONEncoder().encode(JSONValue.object(fields)), as: UTF8.self))\n\n".utf8)
             }
-            world.server.reset()
+            return bytes
+        }
+        /// What StreamFeed does with stream bytes: parse, extract, ingest, record the event id.
+        func feed(_ bytes: [UInt8], to agent: Agent) async throws {
             var parser = SSEParser()
-            let t0 = nowNS()
             var offset = 0
             while offset < bytes.count {
                 let end = min(offset + 16_384, bytes.count)
-                let events = try parser.parse(bytes[offset..<end])
-                for e in events where e.type == "notification" {
+                for e in try parser.parse(bytes[offset..<end]) where e.type == "notification" {
                     if let json = try? JSONValue.parse(e.data), let item = extractor.item(from: json) {
                         await agent.ingest([item], source: source.name, complete: false)
                     }
@@ -74,6 +75,13 @@ struct Sustained {
                 }
                 offset = end
             }
+        }
+        for _ in 0..<rounds {
+            // The round's stream bytes, built before the clock starts.
+            let bytes = try streamBytes()
+            world.server.reset()
+            let t0 = nowNS()
+            try await feed(bytes, to: agent)
             try await waitUntil("\(perRound) Notify calls", timeout: .seconds(60)) { world.server.count >= perRound }
             let t1 = world.server.receipts.last!.at
             result.rates.append(Double(perRound) / (Double(t1 - t0) / 1e9))
@@ -85,27 +93,9 @@ struct Sustained {
         let alone = Agent(config: config, sink: NullSink(), transport: world.http, stateFile: nil, state: PersistedState(),
                           environment: [:], logger: logger)
         await alone.refreshServer()
-        var bytes: [UInt8] = []
-        for _ in 0..<perRound {
-            serial += 1
-            let id = String(format: "00000000-0000-4000-8000-%012d", serial)
-            fields["id"] = .string(id)
-            fields["message"] = .string("event \(serial)")
-            bytes += Array("event: notification\nid: \(id)\ndata: \(String(decoding: try JSONEncoder().encode(JSONValue.object(fields)), as: UTF8.self))\n\n".utf8)
-        }
-        var parser = SSEParser()
+        let bytes = try streamBytes()
         let a0 = nowNS()
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(offset + 16_384, bytes.count)
-            for e in try parser.parse(bytes[offset..<end]) where e.type == "notification" {
-                if let json = try? JSONValue.parse(e.data), let item = extractor.item(from: json) {
-                    await alone.ingest([item], source: source.name, complete: false)
-                }
-                if !e.lastEventID.isEmpty { await alone.setLastEventID(e.lastEventID, source: source.name) }
-            }
-            offset = end
-        }
+        try await feed(bytes, to: alone)
         result.agentAloneRate = Double(perRound) / (Double(nowNS() - a0) / 1e9)
 
         let bare = try await BusConnection.connect(address: world.bus.address)
