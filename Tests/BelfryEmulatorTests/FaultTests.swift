@@ -83,14 +83,17 @@ import Testing
         let api = APIClient(port: port, token: "test-token")
         _ = try await api.admin("/_emulator/faults", json: #"{"kind":"hang"}"#)
         try await RawConnection.with(port: port, request: RawConnection.request("/api/v2/notifications")) { raw in
-            try await Task.sleep(for: .milliseconds(600))
+            // The request must be held by the hang before stopping (a fixed sleep was not enough
+            // while the whole suite ran on two cores).
+            #expect(await Self.waitForHanging(api, 1))
             #expect(raw.text.isEmpty)
             #expect(!raw.isClosed)
             let clock = ContinuousClock()
             let started = clock.now
             await emulator.stop()
             #expect(clock.now - started < .seconds(10))
-            #expect(await raw.wait { $0.isClosed })
+            // Bounded generously: the client's read loop shares two loaded cores with the suite.
+            #expect(await raw.wait(for: .seconds(30)) { $0.isClosed })
             #expect(raw.text.isEmpty)
         }
     }

@@ -1,9 +1,5 @@
 internal import Glibc
 import Logging
-import Synchronization
-
-/// umask is per process: two servers binding at once must not restore each other's mask.
-private let umaskLock = Mutex<Void>(())
 
 /// The bound, listening control socket, and the inode it created (so shutdown removes only its own
 /// socket file, never a successor's).
@@ -26,12 +22,11 @@ struct ListeningSocket: Sendable {
         let fd: Int32
         do { fd = try makeStreamSocket(nonBlocking: true) } catch { throw error.socketError() }
         do {
-            try umaskLock.withLock { _ throws(SystemCallError) in
-                let saved = umask(0o177)
-                defer { umask(saved) }
-                _ = try address.withSockaddr { (sa, len) throws(SystemCallError) in
-                    try systemCall("bind \(path)", bind(fd, sa, len))
-                }
+            // No umask(0177) around bind: the mask is per process, and another thread creating a
+            // folder meanwhile would get it 0600 (seen in the test suite). The folder is already
+            // 0700 and ours, so nobody else can reach the socket before this chmod.
+            _ = try address.withSockaddr { (sa, len) throws(SystemCallError) in
+                try systemCall("bind \(path)", bind(fd, sa, len))
             }
             try systemCall("chmod \(path)", chmod(path, 0o600))
             try systemCall("listen \(path)", listen(fd, backlog))
