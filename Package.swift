@@ -96,7 +96,7 @@ let package = Package(
             name: "BelfryBench",
             dependencies: [
                 "BelfryAgent", "BelfryControl", "BelfryCore", "BelfryDBus", "BelfryHTTP", "BelfryTestSupport", "BelfryEmulatorKit",
-                .product(name: "Logging", package: "swift-log"),
+                "CBelfryLinux", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BelfryCoreTests", dependencies: ["BelfryCore", "BelfryTestSupport"]),
