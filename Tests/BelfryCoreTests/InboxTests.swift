@@ -199,4 +199,18 @@ import Testing
         let results = [0, 1, 2, 10.5].map { b.allow(now: $0) }
         #expect(results == [true, true, false, true])
     }
+
+    @Test func burstLimiterSlidesOverManyPopupsAndStaysBounded() {
+        // Whole seconds, so every time is exact: one popup a second against 1,000 per 10,000 s.
+        var b = BurstLimiter(limit: 1_000, window: .seconds(10_000))
+        var passed = 0
+        for step in 0..<100_000 {
+            if b.allow(now: Double(step)) { passed += 1 }
+        }
+        #expect(passed == 10_000)  // each slot comes free exactly one window after it was taken
+        #expect(b.inWindow == 1_000)
+        // A quiet spell empties the window entirely.
+        #expect(b.allow(now: 1_000_000))
+        #expect(b.inWindow == 1)
+    }
 }
