@@ -65,6 +65,16 @@ extension JSONValue {
     /// Follows a dotted path (`data.execution_id`, `items.0.id`); an empty path or `.` is the value itself.
     public subscript(path path: String) -> JSONValue? {
         if path.isEmpty || path == "." { return self }
+        // Most profile paths are one key: no split, no array of parts (a hot path per item).
+        if !path.utf8.contains(UInt8(ascii: ".")) {
+            switch self {
+            case .object(let o): return o[path]
+            case .array(let a):
+                guard let i = Int(path), a.indices.contains(i) else { return nil }
+                return a[i]
+            default: return nil
+            }
+        }
         var current: JSONValue = self
         for part in path.split(separator: ".", omittingEmptySubsequences: false) {
             switch current {

@@ -2,9 +2,16 @@ import FoundationEssentials
 
 /// Reads Items out of one provider response through a profile's field paths.
 public struct ItemExtractor: Sendable {
-    public var source: SourceConfig
+    public let source: SourceConfig
+    /// `web_url` parsed once (as written, and with a trailing slash) for resolving relative links.
+    private let base: URL?
+    private let baseWithSlash: URL?
 
-    public init(source: SourceConfig) { self.source = source }
+    public init(source: SourceConfig) {
+        self.source = source
+        base = URL(string: source.webURL)
+        baseWithSlash = source.webURL.hasSuffix("/") ? base : URL(string: source.webURL + "/")
+    }
 
     /// The items of a list response, plus a note for each element that had to be skipped.
     public func items(in response: JSONValue) -> (items: [Item], skipped: [String]) {
@@ -80,7 +87,7 @@ public struct ItemExtractor: Sendable {
     public func resolve(link: String) -> String? {
         let trimmed = link.trimmingWhitespace()
         guard !trimmed.isEmpty else { return nil }
-        guard let base = URL(string: source.webURL.hasSuffix("/") || trimmed.hasPrefix("/") ? source.webURL : source.webURL + "/"),
+        guard let base = trimmed.hasPrefix("/") ? base : baseWithSlash,
               let url = URL(string: trimmed, relativeTo: base)?.absoluteURL,
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil
         else { return nil }
