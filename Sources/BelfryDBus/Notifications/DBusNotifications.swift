@@ -105,10 +105,14 @@ public final class DBusNotifications: DesktopSink {
     ) async throws(DesktopError) -> T {
         let connection: BusConnection
         let generation: Int
-        do {
-            (connection, generation) = try await link.connection()
-        } catch {
-            throw Self.desktopError(error)
+        if let live = link.live {
+            (connection, generation) = live
+        } else {
+            do {
+                (connection, generation) = try await link.connection()
+            } catch {
+                throw Self.desktopError(error)
+            }
         }
         do {
             return try await body(connection, generation)

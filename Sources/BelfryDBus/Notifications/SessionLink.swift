@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Keeps one live connection for `DBusNotifications`: opens it on first use, and again (with its
 /// match rules) after the bus went away, so one lost bus does not fail the sink forever.
 ///
@@ -8,8 +10,12 @@
 actor SessionLink {
     private let address: String?
     private let tracker: PopupTracker
-    private var current: BusConnection?
-    private var currentGeneration = 0
+    private var current: BusConnection? { didSet { publish() } }
+    private var currentGeneration = 0 { didSet { publish() } }
+    /// `current` and its generation, readable without a hop onto this actor: every popup asks for
+    /// the connection, and the hop (onto the link, back to the caller) was a large share of a
+    /// popup's cost under load.
+    private let snapshot = Mutex<(connection: BusConnection, generation: Int)?>(nil)
     private var opening: Task<BusConnection, any Error>?
     private var generation = 0
     private var shutDown = false
@@ -19,6 +25,18 @@ actor SessionLink {
     init(address: String?, tracker: PopupTracker) {
         self.address = address
         self.tracker = tracker
+    }
+
+    /// The live connection and its generation when there is one, without waiting for the actor;
+    /// nil means "ask `connection()`", which connects.
+    nonisolated var live: (BusConnection, Int)? {
+        guard let (connection, generation) = snapshot.withLock({ $0 }), connection.isConnected else { return nil }
+        return (connection, generation)
+    }
+
+    private func publish() {
+        let value = current.map { ($0, currentGeneration) }
+        snapshot.withLock { $0 = value }
     }
 
     /// The live connection and its generation, connecting when there is none.
