@@ -39,11 +39,23 @@ final class PopupTracker: Sendable {
         }
     }
 
+    /// At most this many ids are owned: a server that never reports popups closed (or keeps them in
+    /// its history) would otherwise grow the set by every popup ever shown. Past it, the oldest
+    /// tenth (lowest ids: the spec's ids count up) is forgotten, and signals about them are ignored,
+    /// as the agent forgets its own oldest popups (2,000 of them) too.
+    static let maxOwned = 4_000
+
     func own(_ id: UInt32, generation: Int) {
         state.withLock { state in
-            if state.generation == generation { state.owned.insert(id) }
+            guard state.generation == generation else { return }
+            state.owned.insert(id)
+            if state.owned.count > Self.maxOwned {
+                for old in state.owned.sorted().prefix(Self.maxOwned / 10) { state.owned.remove(old) }
+            }
         }
     }
+
+    var ownedCount: Int { state.withLock { $0.owned.count } }
 
     func owns(_ id: UInt32) -> Bool {
         state.withLock { $0.owned.contains(id) }
