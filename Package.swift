@@ -107,6 +107,7 @@ let package = Package(
                 "BelfryHTTP", "BelfryCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "BelfryDBusTests", dependencies: ["BelfryDBus", "BelfryTestSupport", "BelfryCore"]),
