@@ -66,29 +66,24 @@ extension JSONValue {
     public subscript(path path: String) -> JSONValue? {
         if path.isEmpty || path == "." { return self }
         // Most profile paths are one key: no split, no array of parts (a hot path per item).
-        if !path.utf8.contains(UInt8(ascii: ".")) {
-            switch self {
-            case .object(let o): return o[path]
-            case .array(let a):
-                guard let i = Int(path), a.indices.contains(i) else { return nil }
-                return a[i]
-            default: return nil
-            }
-        }
+        if !path.utf8.contains(UInt8(ascii: ".")) { return child(path) }
         var current: JSONValue = self
         for part in path.split(separator: ".", omittingEmptySubsequences: false) {
-            switch current {
-            case .object(let o):
-                guard let next = o[String(part)] else { return nil }
-                current = next
-            case .array(let a):
-                guard let i = Int(part), a.indices.contains(i) else { return nil }
-                current = a[i]
-            default:
-                return nil
-            }
+            guard let next = current.child(String(part)) else { return nil }
+            current = next
         }
         return current
+    }
+
+    /// One step of a path: an object's member, or an array's element by its decimal index.
+    private func child(_ part: String) -> JSONValue? {
+        switch self {
+        case .object(let o): return o[part]
+        case .array(let a):
+            guard let i = Int(part), a.indices.contains(i) else { return nil }
+            return a[i]
+        default: return nil
+        }
     }
 
     public subscript(key: String) -> JSONValue? {
