@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "BelfryAgent",
             dependencies: [
-                "BelfryCore", "BelfryHTTP", "BelfryDBus", "BelfryControl",
+                "BelfryCore", "BelfryHTTP", "BelfryDBus", "BelfryControl", "CBelfryLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -2,7 +2,7 @@
 // needs them to create descriptors close-on-exec atomically (the agent forks xdg-open, which must
 // not inherit a client connection) and to read the peer's uid for the SO_PEERCRED check.
 #pragma once
-#include <malloc.h>  // malloc_trim: the benchmark reads live memory, not malloc's cache
+#include <malloc.h>  // mallopt: the agent caps its arenas; malloc_trim: the benchmark reads live memory
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>

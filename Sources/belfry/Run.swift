@@ -21,6 +21,7 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let env = Environment.current
+        MallocArenas.limit(environment: env)
         let (path, config) = try options.load(environment: env)
         let logger = LogSetup.makeLogger(level: config.agent.logLevel)
         let transport: CurlTransport
