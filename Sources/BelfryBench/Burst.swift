@@ -29,7 +29,7 @@ struct Burst {
                 let t0 = nowNS()
                 let agent = try startAgent(config: agentConfig(dir: scratch.path, preset: "visual-layer", baseURL: world.emulator.baseURL),
                                            scratch: scratch, busAddress: world.bus.address)
-                try await waitUntil("the summary popup", timeout: .seconds(30)) { world.server.count >= 1 }
+                try await world.server.waitForReceipts(1, timeout: .seconds(30), what: "the summary popup")
                 let done = world.server.receipt(at: 0)!
                 try await Task.sleep(for: .seconds(2))
                 result.doneMS.append(ms(done.at - t0))

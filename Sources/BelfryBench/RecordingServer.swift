@@ -14,8 +14,17 @@ final class RecordingServer: Sendable {
         var id: UInt32 = 0
     }
 
+    private struct State {
+        var receipts: [Receipt] = []
+        var nextID: UInt32 = 1
+        var closed: [UInt32] = []
+        /// Who waits for the receipt count to reach a number (`waitForReceipts`), by ticket.
+        var waiters: [Int: (count: Int, continuation: CheckedContinuation<Bool, Never>)] = [:]
+        var nextTicket = 0
+    }
+
     private let connection: BusConnection
-    private let state = Mutex<(receipts: [Receipt], nextID: UInt32, closed: [UInt32])>(([], 1, []))
+    private let state = Mutex(State())
 
     private init(connection: BusConnection) { self.connection = connection }
 
@@ -35,11 +44,17 @@ final class RecordingServer: Sendable {
         switch call.member {
         case "Notify":
             func s(_ i: Int) -> String { if call.args.count > i, case .string(let v) = call.args[i] { return v }; return "" }
-            let id = state.withLock { st -> UInt32 in
+            let (id, ready) = state.withLock { st -> (UInt32, [CheckedContinuation<Bool, Never>]) in
                 st.receipts.append(Receipt(at: at, appName: s(0), summary: s(3), body: s(4), id: st.nextID))
                 defer { st.nextID += 1 }
-                return st.nextID
+                var ready: [CheckedContinuation<Bool, Never>] = []
+                for (ticket, w) in st.waiters where w.count <= st.receipts.count {
+                    ready.append(w.continuation)
+                    st.waiters[ticket] = nil
+                }
+                return (st.nextID, ready)
             }
+            for continuation in ready { continuation.resume(returning: true) }
             return .success([.uint32(id)])
         case "GetCapabilities":
             return .success([.strings(["actions", "body", "persistence"])])
@@ -63,6 +78,36 @@ final class RecordingServer: Sendable {
     }
 
     var count: Int { state.withLock { $0.receipts.count } }
+
+    /// Returns once `count` receipts are in, woken by the Notify that makes it so: a waiter that
+    /// polled (50 µs steps) kept the bench's own threads busy on the cores the agent runs on.
+    func waitForReceipts(_ count: Int, timeout: Duration, what: @autoclosure () -> String) async throws {
+        let arrived = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.arrival(count) }
+            group.addTask { try? await Task.sleep(for: timeout); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !arrived { throw BenchError("timed out after \(timeout) waiting for \(what())") }
+    }
+
+    /// True when `count` receipts are in; false if the task is cancelled first.
+    private func arrival(_ count: Int) async -> Bool {
+        let ticket = state.withLock { st in defer { st.nextTicket += 1 }; return st.nextTicket }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { st -> Bool in
+                    if st.receipts.count >= count || Task.isCancelled { return true }
+                    st.waiters[ticket] = (count, continuation)
+                    return false
+                }
+                if now { continuation.resume(returning: !Task.isCancelled) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: ticket) }?.continuation.resume(returning: false)
+        }
+    }
     var receipts: [Receipt] { state.withLock { $0.receipts } }
     func receipt(at index: Int) -> Receipt? { state.withLock { index < $0.receipts.count ? $0.receipts[index] : nil } }
     func reset() { state.withLock { $0.receipts.removeAll() } }

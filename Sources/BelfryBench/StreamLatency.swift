@@ -69,7 +69,7 @@ struct StreamLatency {
             fields["message"] = .string(message)
             let text = "event: notification\nid: \(id)\ndata: \(JSONValue.object(fields).serialized())\n\n"
             let t0 = raw.send(text)
-            try await waitUntil("Notify for \(message)", timeout: .seconds(5), step: .microseconds(50)) { world.server.count > before }
+            try await world.server.waitForReceipts(before + 1, timeout: .seconds(5), what: "Notify for \(message)")
             guard let r = world.server.receipt(at: before) else { throw BenchError("no receipt") }
             guard r.body.contains(message) || r.summary.contains(message) else {
                 throw BenchError("Notify \(before) was not \(message): \(r.summary) / \(r.body)")

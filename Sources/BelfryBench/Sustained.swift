@@ -87,7 +87,7 @@ struct Sustained {
             world.server.reset()
             let t0 = nowNS()
             try await feed(bytes, to: agent)
-            try await waitUntil("\(perRound) Notify calls", timeout: .seconds(60)) { world.server.count >= perRound }
+            try await world.server.waitForReceipts(perRound, timeout: .seconds(60), what: "\(perRound) Notify calls")
             let receipts = world.server.receipts
             let t1 = receipts.last!.at
             // Every Notify must be an item's own popup: a summary means the path measured is not

@@ -1,3 +1,4 @@
+import BelfryAgent
 import Foundation
 
 // belfry-bench: the performance figures of issue 8, printed as a Markdown table (stdout); progress on
@@ -6,6 +7,8 @@ import Foundation
 //   belfry-bench soak [--quick]     (scripts/soak.sh, make soak: ≥ 10 minutes; --quick: 5,000 items in 1 minute)
 
 signal(SIGPIPE, SIG_IGN) // a stream reader that left must not kill the bench
+// The agent in process (sustained, soak) runs with the malloc arena cap `belfry run` sets at start.
+MallocArenas.limit(environment: ProcessInfo.processInfo.environment)
 let args = Array(CommandLine.arguments.dropFirst())
 let quick = args.contains("--quick")
 var figures = Set(args.filter { !$0.hasPrefix("--") && Double($0) == nil })
