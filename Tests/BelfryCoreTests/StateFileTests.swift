@@ -32,12 +32,13 @@ import Testing
         state.sources["work"] = SourceState(initialized: true, seen: ["a": SeenRecord(firstSeen: 1000, read: true)])
         try f.save(state)
         try f.journal(["work:b", "home:x:y", "work:a"])
-        try f.journal(["work:line\nbreak"])
+        try f.journal(["work:line\nbreak", "work:q\"uo\\te/sl\u{1} ä 🔔"])
         // The process dies here: no save. A new agent loads the file and the journal.
         let loaded = StateFile(path: path).load(warning: { _ in })
         #expect(loaded.sources["work"]?.seen["a"] == SeenRecord(firstSeen: 1000, read: true))  // kept as saved
         #expect(loaded.sources["work"]?.seen["b"]?.read == false)
         #expect(loaded.sources["work"]?.seen["line\nbreak"] != nil)
+        #expect(loaded.sources["work"]?.seen["q\"uo\\te/sl\u{1} ä 🔔"] != nil)  // every escape reads back
         #expect(loaded.sources["home"]?.seen["x:y"] != nil)
         #expect(loaded.sources["work"]?.initialized == true)
         // A save takes them into the file and empties the journal.

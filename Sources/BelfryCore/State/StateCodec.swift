@@ -219,7 +219,8 @@ enum StateCodec {
     }
 
     /// A JSON string: `"` and `\` escaped, control characters as \uXXXX, `/` as `\/` (as JSONEncoder).
-    private static func appendString(_ s: String, to out: inout [UInt8]) {
+    /// Also the journal's line format (`StateFile.journal`).
+    static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most keys need no escape: check the bytes in place and copy them whole.
         let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in

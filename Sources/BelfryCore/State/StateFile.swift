@@ -115,9 +115,13 @@ public final class StateFile: @unchecked Sendable {
             journalFD = open(journalPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
             guard journalFD >= 0 else { throw Failure(message: "cannot open \(journalPath): \(Self.errnoText())") }
         }
-        var text = ""
-        for key in keys { text += JSONValue.string(key).serialized() + "\n" }
-        let bytes = Array(text.utf8)
+        // One JSON string per line, escaped by hand: a JSONEncoder per key cost ~15 µs on the popup path.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(keys.count * 40)
+        for key in keys {
+            StateCodec.appendString(key, to: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+        }
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { write(journalFD, $0.baseAddress! + off, bytes.count - off) }
