@@ -93,6 +93,43 @@ import Testing
         #expect(x.resolve(link: "") == nil)
     }
 
+    /// Plain root-relative links skip Foundation's URL resolution (a hot path per streamed item); the
+    /// shortcut must give exactly what the resolution gives, and leave every other shape to it.
+    @Test(arguments: ["https://app.example.com", "https://app.example.com/", "https://app.example.com/app/sub",
+                      "http://u:p@host.example:8443/x/", "not a url"])
+    func rootRelativeShortcutAgreesWithURLResolution(webURL: String) throws {
+        var s = try source(preset: "jaot")
+        s.webURL = webURL
+        let x = ItemExtractor(source: s)
+        let links = [
+            "/billing", "/", "/a/b/c", "/dataset/ds9/data?view_id=v1", "/x?y=1&z=/w:@?#frag", "/p#", "/p?",
+            "/a.b/c..d/...", "/a/%2E%2E/b", "/%41%62", "/%zz", "/%4", "/caf%C3%A9", "/~user/(x)!$&'*+,;=:@",
+            "/a/./b", "/a/../b", "/..", "/.", "/a/.", "/a/..?q", "/a/.#f", "//evil.example/x", "/a//b",
+            "/with space", "/quote\"", "/caf\u{E9}", "/a#b#c", "/back\\slash", "/<tag>", "/a?b=c|d",
+        ]
+        for link in links {
+            #expect(x.resolve(link: link) == x.resolveByParsing(link), "\(link) on \(webURL)")
+        }
+        #expect(ItemExtractor.isPlainRootRelative("/dataset/ds9/data?view_id=v1"))
+        #expect(ItemExtractor.isPlainRootRelative("/a.b/...?x=../y#/./z"))
+        for link in ["/a/../b", "/a/./b", "/..", "/a/.", "//evil.example", "/with space", "/caf\u{E9}", "/a#b#c", "/%zz", "/%4", "relative"] {
+            #expect(!ItemExtractor.isPlainRootRelative(link), "\(link)")
+        }
+    }
+
+    @Test func fieldCandidatesArePathsTemplatesOrNeverForAnUnclosedBrace() throws {
+        let json = try JSONValue.parse(#"{"a":{"b":[{"c":"deep"}]},"n":4,"empty":"","flag":true}"#)
+        #expect(FieldCandidate("a.b.0.c").text(in: json) == "deep")
+        #expect(FieldCandidate("n").text(in: json) == "4")
+        #expect(FieldCandidate("missing").text(in: json) == nil)
+        #expect(FieldCandidate("{n} of {a.b.0.c}!").text(in: json) == "4 of deep!")
+        #expect(FieldCandidate("{empty} x").text(in: json) == nil)  // every path must give text
+        #expect(FieldCandidate("{n} {a").text(in: json) == nil)     // unclosed
+        #expect(FieldCandidate("plain {n}").text(in: json) == "plain 4")
+        #expect(FieldPath("flag").value(in: json)?.bool == true)
+        #expect(FieldPath(".").value(in: json) == json)
+    }
+
     @Test func templatesAndFallbacks() throws {
         let vl = try source(preset: "visual-layer")
         let item = try #require(ItemExtractor(source: vl).item(from: try JSONValue.parse("""

@@ -76,7 +76,7 @@ extension JSONValue {
     }
 
     /// One step of a path: an object's member, or an array's element by its decimal index.
-    private func child(_ part: String) -> JSONValue? {
+    func child(_ part: String) -> JSONValue? {
         switch self {
         case .object(let o): return o[part]
         case .array(let a):
