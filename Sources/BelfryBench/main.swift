@@ -55,7 +55,7 @@ do {
         row("stream latency, belfry (\(r.agent.count) events)", "p50 \(f(ap50, 3)) ms, p99 \(f(ap99, 3)) ms, max \(f(r.agent.max() ?? 0, 3)) ms",
             "p50 ≤ 1 ms, p99 ≤ 5 ms", ap50 <= 1 && ap99 <= 5)
         row("stream latency, naive curl -N + notify-send (\(r.naive.count) events)", "p50 \(f(np50)) ms, p99 \(f(np99)) ms", "—", nil)
-        row("stream latency ratio naive / belfry", "p50 \(f(np50 / ap50, 1))x, p99 \(f(np99 / ap99, 1))x", "≥ 10x", np50 / ap50 >= 10)
+        row("stream latency ratio naive / belfry", "p50 \(f(np50 / ap50, 1))x, p99 \(f(np99 / ap99, 1))x", "≥ 10x (judged at p50)", np50 / ap50 >= 10)
     }
     if figures.contains("sustained") {
         log("sustained rate…")
