@@ -73,6 +73,20 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).contains { $0.hasPrefix("state.json.corrupt-") })
     }
 
+    /// The backup is named by the second; a second bad file within it must not replace the first.
+    @Test func corruptFilesInTheSameSecondAreAllKept() throws {
+        let path = tempPath()
+        try StateFile.makeFolders(String(path.dropLast("/state.json".count)))
+        let folder = (path as NSString).deletingLastPathComponent
+        for n in 1...3 {
+            try Data("corrupt \(n)".utf8).write(to: URL(fileURLWithPath: path))
+            _ = StateFile(path: path).load(warning: { _ in })
+        }
+        let backups = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("state.json.corrupt-") }
+        let contents = try Set(backups.map { try String(contentsOfFile: folder + "/" + $0, encoding: .utf8) })
+        #expect(contents == ["corrupt 1", "corrupt 2", "corrupt 3"])
+    }
+
     @Test func aSecondHolderIsRefusedWithAClearMessage() throws {
         let path = tempPath()
         let a = StateFile(path: path)

@@ -87,9 +87,14 @@ public final class StateFile: @unchecked Sendable {
             }
             return state
         } catch {
-            let aside = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
-            rename(path, aside)
-            warning("the state file \(path) could not be read (\(error)); moved it to \(aside) and started afresh (the backlog will be summarised, not popped)")
+            // Never over an earlier backup: two bad files in the same second keep both.
+            let stem = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
+            let aside = (1...100).lazy.map { $0 == 1 ? stem : "\(stem)-\($0)" }.first { access($0, F_OK) != 0 } ?? stem + "-last"
+            if rename(path, aside) == 0 {
+                warning("the state file \(path) could not be read (\(error)); moved it to \(aside) and started afresh (the backlog will be summarised, not popped)")
+            } else {
+                warning("the state file \(path) could not be read (\(error)) nor moved aside (\(Self.errnoText())); started afresh, and the next save replaces it")
+            }
             return PersistedState()
         }
     }
