@@ -78,7 +78,9 @@ struct PollFeed {
     /// A refused token that nothing replaced is tried again this rarely (a token_command may rotate).
     static let tokenRetry: Duration = .seconds(600)
 
-    /// Exponential backoff with full jitter: random in [0, min(cap, floor·2^n)], at least 1 s.
+    /// Exponential backoff with "equal" jitter: random in [base/2, base] for base = min(300 s,
+    /// max(1 s, poll interval/4)·2^n), at least 1 s. Half the wait stays fixed, so a failing source
+    /// is never retried at once, and the other half spreads clients apart.
     static func backoff(failures: Int, floor: Duration) -> Duration {
         let cap = 300.0
         let base = max(1.0, min(cap, max(1.0, floor.seconds / 4) * pow2(failures)))
