@@ -32,6 +32,7 @@ extension Agent {
         guard !keys.isEmpty, let stateFile else { return }
         do {
             try stateFile.journal(keys)
+            journaledDuringSave?.append(contentsOf: keys)  // not in the snapshot being written
         } catch {
             logger.warning("cannot write the state journal: \(error.message); a crash before the next save may show these items again")
         }

@@ -98,6 +98,9 @@ public actor Agent {
     /// out lost that item for good (found by the soak: an item posted 6 ms before a kill -9 never
     /// popped). Popups already sent are in the state journal; the rest are fetched again.
     var presenting = 0
+    /// The state file write in progress (`flush`), and the keys journaled since its snapshot.
+    var saving: Task<StateFile.Failure?, Never>?
+    var journaledDuringSave: [String]?
 
     public init(config: BelfryConfig, sink: any DesktopSink, transport: any HTTPTransport, stateFile: StateFile?,
                 state: PersistedState, environment: [String: String], logger: Logger,
@@ -207,14 +210,48 @@ public actor Agent {
 
     // MARK: persistence
 
-    /// Writes the state file if anything changed. A failing disk is logged and retried on the next flush.
-    public func flush() {
+    /// Writes the state file if anything changed (after any write already in progress). A failing disk
+    /// is logged and retried on the next flush.
+    ///
+    /// The write (encoding, fsync of the file and its folder: milliseconds, more on a busy disk) runs
+    /// on a thread of its own while the agent keeps ingesting and popping: on the actor it held every
+    /// streamed item back for the length of a save. Keys journaled meanwhile stay in the journal.
+    public func flush() async {
+        while let running = saving { _ = await running.value }
         guard inbox.dirty, presenting == 0, let stateFile else { return }
+        let snapshot = inbox.state
+        let taken = inbox.changeCount
+        journaledDuringSave = []
+        let write = Task { await Self.write(snapshot, to: stateFile) }
+        saving = write
+        let failure = await write.value
+        saving = nil
+        let later = journaledDuringSave ?? []
+        journaledDuringSave = nil
+        if let failure {
+            logger.warning("cannot save state (will retry): \(failure.message)")
+            return
+        }
+        inbox.markClean(asOf: taken)
         do {
-            try stateFile.save(inbox.state)
-            inbox.markClean()
+            try stateFile.replaceJournal(keeping: later)
         } catch {
-            logger.warning("cannot save state (will retry): \(error.message)")
+            logger.warning("cannot rewrite the state journal (it keeps its older keys too): \(error.message)")
+        }
+    }
+
+    /// `StateFile.writeStateFile` on a thread of its own: fsync can block for long on a busy disk,
+    /// which must not hold one of the cooperative pool's few threads (2 on a 2-core machine).
+    nonisolated static func write(_ state: PersistedState, to file: StateFile) async -> StateFile.Failure? {
+        await withCheckedContinuation { continuation in
+            Thread {
+                do throws(StateFile.Failure) {
+                    try file.writeStateFile(state)
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error)
+                }
+            }.start()
         }
     }
 
@@ -229,4 +266,6 @@ public actor Agent {
 
     /// For tests and `status`.
     public var persisted: PersistedState { inbox.state }
+    /// Whether a state file write is under way (for tests).
+    public var isSaving: Bool { saving != nil }
 }

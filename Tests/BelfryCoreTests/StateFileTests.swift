@@ -57,6 +57,27 @@ import Testing
         #expect(again.sources["work"]?.seen["d"] == nil)
     }
 
+    /// A save that runs while keys are journaled (the agent writes off its actor): the journal keeps
+    /// the later keys, and appends after the swap land in the new journal.
+    @Test func aSaveWrittenWhileKeysAreJournaledKeepsTheLaterKeys() throws {
+        let path = tempPath()
+        let f = StateFile(path: path)
+        var snapshot = PersistedState()
+        snapshot.sources["work"] = SourceState(initialized: true, seen: ["a": SeenRecord(firstSeen: 1000)])
+        try f.journal(["work:a"])
+        try f.writeStateFile(snapshot)   // meanwhile, on the agent:
+        try f.journal(["work:b"])
+        try f.replaceJournal(keeping: ["work:b"])
+        try f.journal(["work:c"])
+        let journal = try String(contentsOfFile: f.journalPath, encoding: .utf8)
+        #expect(journal == "\"work:b\"\n\"work:c\"\n")
+        let loaded = StateFile(path: path).load(warning: { _ in })
+        #expect(Set(loaded.sources["work"].map { Array($0.seen.keys) } ?? []) == ["a", "b", "c"])
+        // An empty keep-list empties it, as `save` does.
+        try f.replaceJournal(keeping: [])
+        #expect(try String(contentsOfFile: f.journalPath, encoding: .utf8).isEmpty)
+    }
+
     @Test func missingFileIsAFreshState() {
         #expect(StateFile(path: tempPath()).load(warning: { _ in }) == PersistedState())
     }

@@ -6,7 +6,10 @@ public struct Inbox: Sendable {
     /// Unread items as last reported, per source and id, minus what the user read through Belfry.
     public private(set) var unread: [String: [String: Item]] = [:]
     /// Set when `state` changed since `markClean()`.
-    public private(set) var dirty = false
+    public var dirty: Bool { changeCount != cleanAt }
+    /// Counts changes to `state`: a save taken at one count is clean up to it (`markClean(asOf:)`).
+    public private(set) var changeCount = 0
+    private var cleanAt = 0
     public var maxSeen: Int
     /// Per source, the latest `firstSeen` recorded (a floor for the next): see `stamp(_:now:)`.
     private var latestStamp: [String: Double] = [:]
@@ -31,7 +34,9 @@ public struct Inbox: Sendable {
         self.maxSeen = maxSeen
     }
 
-    public mutating func markClean() { dirty = false }
+    public mutating func markClean() { cleanAt = changeCount }
+    /// A save of `state` as it was at `count` landed; changes made since keep it dirty.
+    public mutating func markClean(asOf count: Int) { cleanAt = count }
 
     /// True when `source` has recorded its first listing (a stream event before that is backlog too).
     public func isInitialized(_ source: String) -> Bool { state.sources[source]?.initialized ?? false }
@@ -121,7 +126,7 @@ public struct Inbox: Sendable {
         }
         state.sources[source.name] = s
         unread[source.name] = cache
-        if changed { dirty = true }
+        if changed { changeCount += 1 }
         return outcome
     }
 
@@ -174,7 +179,7 @@ public struct Inbox: Sendable {
         if source.profile.markRead != nil, !ids.isEmpty {
             enqueue(PendingAction(id: 0, source: source.name, kind: .markRead, ids: ids))
         }
-        dirty = true
+        changeCount += 1
         return changed
     }
 
@@ -195,7 +200,7 @@ public struct Inbox: Sendable {
         guard s.lastEventID != id else { return }
         s.lastEventID = id
         state.sources[source] = s
-        dirty = true
+        changeCount += 1
     }
 
     // MARK: outbox
@@ -204,7 +209,7 @@ public struct Inbox: Sendable {
         var a = action
         a.id = (state.outbox.map(\.id).max() ?? 0) + 1
         state.outbox.append(a)
-        dirty = true
+        changeCount += 1
     }
 
     /// Actions whose persisted retry time has come (by the wall clock). The agent reads these times
@@ -227,7 +232,7 @@ public struct Inbox: Sendable {
 
     public mutating func actionLanded(_ id: Int) {
         state.outbox.removeAll { $0.id == id }
-        dirty = true
+        changeCount += 1
     }
 
     public mutating func actionFailed(_ id: Int, error: String, retryAt: Double) {
@@ -235,17 +240,17 @@ public struct Inbox: Sendable {
         state.outbox[i].attempts += 1
         state.outbox[i].notBefore = retryAt
         state.outbox[i].lastError = error
-        dirty = true
+        changeCount += 1
     }
 
     /// Drops state of sources no longer configured (after a reload keeps the rest).
     public mutating func forgetSources(except names: Set<String>) {
-        for name in state.sources.keys where !names.contains(name) { state.sources.removeValue(forKey: name); dirty = true }
+        for name in state.sources.keys where !names.contains(name) { state.sources.removeValue(forKey: name); changeCount += 1 }
         for name in unread.keys where !names.contains(name) { unread.removeValue(forKey: name) }
         for name in latestStamp.keys where !names.contains(name) { latestStamp.removeValue(forKey: name) }
         let before = state.outbox.count
         state.outbox.removeAll { !names.contains($0.source) }
-        if state.outbox.count != before { dirty = true }
+        if state.outbox.count != before { changeCount += 1 }
     }
 }
 

@@ -120,7 +120,12 @@ public final class StateFile: @unchecked Sendable {
             journalFD = open(journalPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
             guard journalFD >= 0 else { throw Failure(message: "cannot open \(journalPath): \(Self.errnoText())") }
         }
-        // One JSON string per line, escaped by hand: a JSONEncoder per key cost ~15 µs on the popup path.
+        try Self.appendLines(keys, to: journalFD, path: journalPath)
+    }
+
+    /// One JSON string per line, escaped by hand (a JSONEncoder per key cost ~15 µs on the popup
+    /// path), with one write(2) for all of them.
+    private static func appendLines(_ keys: [String], to fd: Int32, path: String) throws(Failure) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(keys.count * 40)
         for key in keys {
@@ -129,17 +134,26 @@ public final class StateFile: @unchecked Sendable {
         }
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(journalFD, $0.baseAddress! + off, bytes.count - off) }
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, bytes.count - off) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw Failure(message: "cannot write \(journalPath): \(Self.errnoText())")
+                throw Failure(message: "cannot write \(path): \(Self.errnoText())")
             }
             off += n
         }
     }
 
     /// Writes atomically: a crash at any moment leaves either the old or the new file, both parseable.
+    /// Everything journaled is in the file then, so the journal is emptied.
     public func save(_ state: PersistedState) throws(Failure) {
+        try writeStateFile(state)
+        try replaceJournal(keeping: [])
+    }
+
+    /// The atomic write of `save` without touching the journal: safe on another thread while keys are
+    /// journaled (it uses no shared state of this object). The caller then calls
+    /// `replaceJournal(keeping:)` with the keys journaled after `state` was taken.
+    public func writeStateFile(_ state: PersistedState) throws(Failure) {
         let data: [UInt8]
         do { data = try StateCodec.encode(state) } catch { throw Failure(message: "cannot encode the state: \(error)") }
         try Self.makeFolders(folder)
@@ -175,12 +189,38 @@ public final class StateFile: @unchecked Sendable {
             fsync(dfd)
             close(dfd)
         }
-        // Everything journaled is in the file now (callers save the state the keys were recorded in).
-        if journalFD >= 0 {
-            _ = ftruncate(journalFD, 0)
-        } else if access(journalPath, F_OK) == 0 {
-            _ = truncate(journalPath, 0)
+    }
+
+    /// After a state file holding every key journaled before it was taken has been written: the journal
+    /// keeps only `keys` (journaled since). Replaced by a rename, so a crash leaves the old journal
+    /// (a superset: its keys are seen either way) or the new one, never a journal without them.
+    public func replaceJournal(keeping keys: [String]) throws(Failure) {
+        if keys.isEmpty {
+            if journalFD >= 0 {
+                _ = ftruncate(journalFD, 0)
+            } else if access(journalPath, F_OK) == 0 {
+                _ = truncate(journalPath, 0)
+            }
+            return
         }
+        let tmp = journalPath + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Failure(message: "cannot write \(tmp): \(Self.errnoText())") }
+        do {
+            try Self.appendLines(keys, to: fd, path: tmp)
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+        guard rename(tmp, journalPath) == 0 else {
+            let e = Self.errnoText()
+            close(fd)
+            unlink(tmp)
+            throw Failure(message: "cannot replace \(journalPath): \(e)")
+        }
+        if journalFD >= 0 { close(journalFD) }
+        journalFD = fd  // the new journal: later keys append to it
     }
 
     static func makeFolders(_ folder: String) throws(Failure) {
