@@ -133,8 +133,11 @@ public final class ControlServer: Service, Sendable {
         do {
             events = try await handler.subscribe(params: request.params)
         } catch {
-            loop.post(.reply(client, request.id.map { JSONRPCLine.error(id: $0, error) }))
+            // Reset first: the IO loop applies commands in order, so the connection may subscribe
+            // again by the time the client reads the refusal (the other order let a quick retry
+            // find the connection still marked subscribed).
             loop.post(.subscriptionRefused(client))
+            loop.post(.reply(client, request.id.map { JSONRPCLine.error(id: $0, error) }))
             return
         }
         loop.post(.reply(client, request.id.map { JSONRPCLine.result(id: $0, true) }))
