@@ -64,8 +64,7 @@ final class DunstSession: @unchecked Sendable {
     /// Tries displays from :91 up until an Xvfb takes one (another test or engineer may hold some).
     private static func startXvfb(dir: String) async throws -> (Int, ChildProcess) {
         var lastLog = ""
-        for n in 91..<160 where !FileManager.default.fileExists(atPath: "/tmp/.X\(n)-lock")
-            && !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(n)") {
+        for n in 91..<160 where !isHeld(display: n) {
             let log = dir + "/xvfb-\(n).log"
             let x = try ChildProcess("Xvfb", [":\(n)", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
                                      environment: ProcessInfo.processInfo.environment, logPath: log)
@@ -81,6 +80,18 @@ final class DunstSession: @unchecked Sendable {
             await x.stop()
         }
         throw E2EError.failed("Xvfb did not start on any free display; its last log:\n\(lastLog)")
+    }
+
+    /// Whether a live X server holds display `n`. A lock file whose pid is gone is stale (an Xvfb
+    /// killed by SIGKILL leaves it): Xvfb itself takes such a display over, so it counts as free.
+    /// Skipping every display with a lock file let stale ones pile up until none was left.
+    static func isHeld(display n: Int) -> Bool {
+        guard let text = try? String(contentsOfFile: "/tmp/.X\(n)-lock", encoding: .utf8) else {
+            return FileManager.default.fileExists(atPath: "/tmp/.X\(n)-lock")
+                || FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(n)")
+        }
+        guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return true }
+        return kill(pid, 0) == 0 || errno != ESRCH
     }
 
     private func startDunst() async throws {
