@@ -68,7 +68,10 @@ let package = Package(
                 "BelfryAgent", "BelfryCore", "BelfryControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // swiftc 6.3 installs a `DefaultExecutorFactory` (Sources/belfry/AgentExecutor.swift: no
+            // once-a-second libdispatch wake-up while idle) only with availability checking off.
+            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
         ),
         // The provider emulator: a loopback fake of the five provider APIs (docs/emulator.md).
         .target(
