@@ -79,12 +79,11 @@ final class AgentExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendable
         let job = UnownedJob(job)
         pthread_mutex_lock(mutex)
         ready.append(job)
-        if idle > 0 {
-            pthread_cond_signal(workReady)
-        } else if timerThreadWaiting {
-            pthread_cond_signal(timerChanged)
-        }  // else every thread is running a job and looks at the queue before it sleeps
+        // Signalled after the unlock, so the woken thread does not wake into a held mutex. Nothing is
+        // lost if another thread takes the job meanwhile: every thread drains the queue before it waits.
+        let wake = idle > 0 ? workReady : timerThreadWaiting ? timerChanged : nil
         pthread_mutex_unlock(mutex)
+        if let wake { pthread_cond_signal(wake) }  // nil: every thread is running a job
     }
 
     func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
