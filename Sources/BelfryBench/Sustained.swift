@@ -25,8 +25,9 @@ struct Sustained {
 
     var perRound = 10_000
     var rounds = 3
-    /// The seen map's cap for this run: reached in round 1, so rounds 2 and 3 run in steady state
-    /// (each new item past it is remembered and the oldest are forgotten, a tenth at a time).
+    /// The seen map's cap for this run. Nothing is read, so the map holds up to twice this (rounds 1
+    /// and 2); from round 3 each new item past it is remembered and the oldest are forgotten, a tenth
+    /// at a time.
     var maxSeen = 10_000
 
     func run() async throws -> Result {

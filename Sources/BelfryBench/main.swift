@@ -48,29 +48,49 @@ print("|---|---|---|---|")
 do {
     if figures.contains("check") { try SelfCheck.run(); exit(0) }
     if figures.contains("latency") {
-        log("stream latency…")
-        let r = try await StreamLatency(events: quick ? 200 : 1000, naiveEvents: quick ? 100 : 1000).run()
-        let ap50 = quantile(r.agent, 0.5), ap99 = quantile(r.agent, 0.99)
-        let np50 = quantile(r.naive, 0.5), np99 = quantile(r.naive, 0.99)
-        row("stream latency, belfry (\(r.agent.count) events)", "p50 \(f(ap50, 3)) ms, p99 \(f(ap99, 3)) ms, max \(f(r.agent.max() ?? 0, 3)) ms",
+        // Three runs (each: a fresh agent, then the naive pipeline, on one bus and server); each row is
+        // the median over the runs of that run's figure, and the ratio is taken within each run.
+        let runs = quick ? 1 : 3
+        var agent50: [Double] = [], agent99: [Double] = [], agentMax: [Double] = []
+        var naive50: [Double] = [], naive99: [Double] = [], ratio50: [Double] = [], ratio99: [Double] = []
+        var counts = (agent: 0, naive: 0)
+        for n in 1...runs {
+            log("stream latency, run \(n) of \(runs)…")
+            let r = try await StreamLatency(events: quick ? 200 : 1000, naiveEvents: quick ? 100 : 1000).run()
+            let a50 = quantile(r.agent, 0.5), a99 = quantile(r.agent, 0.99)
+            let n50 = quantile(r.naive, 0.5), n99 = quantile(r.naive, 0.99)
+            agent50.append(a50); agent99.append(a99); agentMax.append(r.agent.max() ?? 0)
+            naive50.append(n50); naive99.append(n99); ratio50.append(n50 / a50); ratio99.append(n99 / a99)
+            counts = (r.agent.count, r.naive.count)
+        }
+        func list(_ xs: [Double], _ digits: Int) -> String { xs.map { f($0, digits) }.joined(separator: ", ") }
+        let ap50 = median(agent50), ap99 = median(agent99)
+        row("stream latency, belfry (\(counts.agent) events per run, \(runs) runs)",
+            "p50 \(f(ap50, 3)) ms, p99 \(f(ap99, 3)) ms, max \(f(median(agentMax), 3)) ms (p50 of each run: \(list(agent50, 3)))",
             "p50 ≤ 1 ms, p99 ≤ 5 ms", ap50 <= 1 && ap99 <= 5)
-        row("stream latency, naive curl -N + notify-send (\(r.naive.count) events)", "p50 \(f(np50)) ms, p99 \(f(np99)) ms", "—", nil)
-        row("stream latency ratio naive / belfry", "p50 \(f(np50 / ap50, 1))x, p99 \(f(np99 / ap99, 1))x", "≥ 10x (judged at p50)", np50 / ap50 >= 10)
+        row("stream latency, naive curl -N + notify-send (\(counts.naive) events per run)",
+            "p50 \(f(median(naive50))) ms, p99 \(f(median(naive99))) ms", "—", nil)
+        let r50 = median(ratio50)
+        row("stream latency ratio naive / belfry (within each run)",
+            "p50 \(f(r50, 1))x, p99 \(f(median(ratio99), 1))x (p50 ratio of each run: \(list(ratio50, 1)))", "≥ 10x (judged at p50)", r50 >= 10)
     }
     if figures.contains("sustained") {
         log("sustained rate…")
         // Every event stays unread, so the seen map grows to 2 x max_seen (20,000: rounds 1 and 2)
-        // before the oldest are forgotten, first in round 3; memory is judged from there (3 -> 8).
-        let r = try await Sustained(perRound: 10_000, rounds: 8).run()
+        // before the oldest are forgotten, first in round 3 (the map then shrinks to 90 % and grows
+        // back, round after round). Memory is judged once that cycle has run a whole round (after
+        // round 4) up to the last: 4 -> 12. (Judged 3 -> 8 before, it caught the first eviction's
+        // own step in one run of two.)
+        let r = try await Sustained(perRound: 10_000, rounds: 12).run()
         let rate = median(r.rates)
-        let growth = r.rssKB[7] - r.rssKB[2]
-        row("sustained rate (8 rounds of 10,000 events, in process; max_seen 10,000, so rounds 2–8 run past it)",
+        let growth = r.rssKB[11] - r.rssKB[3]
+        row("sustained rate (12 rounds of 10,000 events, in process; max_seen 10,000, so rounds 2–12 run past it)",
             "\(Int(rate))/s (rounds: \(r.rates.map { String(Int($0)) }.joined(separator: ", ")))", "≥ 5,000/s", rate >= 5000)
         row("sustained floor: bare sequential Notify round trips (BusConnection.call, same bus and server)", "\(Int(r.bareRate))/s", "—", nil)
         row("sustained, the agent alone: the same path into a sink that answers at once (no bus)", "\(Int(r.agentAloneRate))/s", "—", nil)
         row("sustained ceiling: bare pipelined Notify calls, 64 in flight (BusConnection.send, same bus and server)", "\(Int(r.bareRatePipelined))/s", "—", nil)
-        row("sustained memory (bench process RSS after each of rounds 1–8, after malloc_trim; unread items fill the seen map to 2 x max_seen in rounds 1–2, first eviction in round 3)",
-            r.rssKB.map(mb).joined(separator: " → ") + " (\(growth >= 0 ? "+" : "")\(mb(growth)) from round 3 to 8)",
+        row("sustained memory (bench process RSS after each of rounds 1–12, after malloc_trim; unread items fill the seen map to 2 x max_seen in rounds 1–2, first eviction in round 3)",
+            r.rssKB.map(mb).joined(separator: " → ") + " (\(growth >= 0 ? "+" : "")\(mb(growth)) from round 4 to 12)",
             "flat (< 2 MB growth once the seen map is at its cap)", growth < 2048)
     }
     if figures.contains("burst") {
