@@ -48,14 +48,18 @@ enum StateCodec {
     }
 
     static func decode(_ data: some Collection<UInt8>) throws -> PersistedState {
-        let bytes = Array(data)
-        return try bytes.withUnsafeBufferPointer { buffer in
-            var p = JSONParser(buffer)
-            let state = try root(&p)
-            p.skipSpace()
-            guard p.i == buffer.count else { throw p.fail("unexpected text after the state") }
-            return state
-        }
+        // The file's bytes in place when they are contiguous (Data from a read is): a copy of a
+        // 100,000-key file is 3.7 MB more to allocate and move before parsing starts.
+        if let state = try data.withContiguousStorageIfAvailable({ try decode(buffer: $0) }) { return state }
+        return try Array(data).withUnsafeBufferPointer { try decode(buffer: $0) }
+    }
+
+    private static func decode(buffer: UnsafeBufferPointer<UInt8>) throws -> PersistedState {
+        var p = JSONParser(buffer)
+        let state = try root(&p)
+        p.skipSpace()
+        guard p.i == buffer.count else { throw p.fail("unexpected text after the state") }
+        return state
     }
 
     /// Steps through `{ "key": value, … }` without a closure per member (the seen map has up to
