@@ -244,7 +244,7 @@ public actor Agent {
     /// which must not hold one of the cooperative pool's few threads (2 on a 2-core machine).
     nonisolated static func write(_ state: PersistedState, to file: StateFile) async -> StateFile.Failure? {
         await withCheckedContinuation { continuation in
-            Thread {
+            Thread(name: "belfry-save") {
                 do throws(StateFile.Failure) {
                     try file.writeStateFile(state)
                     continuation.resume(returning: nil)

@@ -39,6 +39,7 @@ final class CurlLoop: @unchecked Sendable {
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { context in
             let loop = Unmanaged<CurlLoop>.fromOpaque(context!).takeRetainedValue()
+            ThreadName.set("belfry-http")
             loop.run()
             return nil
         }, context)

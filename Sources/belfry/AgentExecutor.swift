@@ -20,6 +20,7 @@
 
 #if compiler(>=6.3) && !compiler(>=6.4)
 @_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
+import BelfryCore
 import Glibc
 
 extension Belfry {
@@ -66,7 +67,7 @@ final class AgentExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendable
             var thread = pthread_t()
             let rc = pthread_create(&thread, nil, { raw in
                 let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-                AgentExecutor.nameThread("belfry-pool-\(context.index)")
+                ThreadName.set("belfry-pool-\(context.index)")
                 context.pool.work()
                 return nil
             }, context)
@@ -214,14 +215,6 @@ final class AgentExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendable
         guard seconds < Int64(far / 1_000_000_000) else { return far }
         let ns = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
         return min(far, now + ns)
-    }
-
-    /// Names the calling thread (`top -H`, /proc/PID/task/*/comm): at most 15 bytes.
-    static func nameThread(_ name: String) {
-        let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = name.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, min(15, $0.count - 1)) }
-        close(fd)
     }
 }
 

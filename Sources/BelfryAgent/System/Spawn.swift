@@ -1,3 +1,4 @@
+import BelfryCore
 import Glibc
 
 /// Starting programs without a shell: argv goes straight to posix_spawnp, so nothing in a URL or a
@@ -102,7 +103,7 @@ public enum Spawn {
     }
 
     private static func reap(_ pid: pid_t) {
-        let t = Thread { _ = waitStatus(pid) }
+        let t = Thread(name: "belfry-reaper") { _ = waitStatus(pid) }
         t.start()
     }
 }
@@ -124,13 +125,19 @@ public enum ProcessEnvironment {
 /// A minimal detached thread (Foundation's Thread is avoided in the agent binary).
 final class Thread: @unchecked Sendable {
     private let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
+    private let name: String
+    /// `name`: what `top -H` shows (15 bytes at most).
+    init(name: String = "belfry-worker", _ body: @escaping () -> Void) {
+        self.name = name
+        self.body = body
+    }
 
     func start() {
         let box = Unmanaged.passRetained(self)
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
             let me = Unmanaged<Thread>.fromOpaque(arg!).takeRetainedValue()
+            ThreadName.set(me.name)
             me.body()
             return nil
         }, box.toOpaque())

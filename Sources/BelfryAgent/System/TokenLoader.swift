@@ -47,7 +47,7 @@ public enum TokenLoader {
     public static func loadOffPool(_ token: TokenSource?, source: String, environment: [String: String],
                                    warn: @escaping @Sendable (String) -> Void) async throws(Failure) -> String? {
         let result: Result<String?, Failure> = await withCheckedContinuation { continuation in
-            Thread {
+            Thread(name: "belfry-token") {
                 do throws(Failure) {
                     continuation.resume(returning: .success(try load(token, source: source, environment: environment, warn: warn)))
                 } catch {

@@ -64,7 +64,7 @@ final class ControlIOLoop: @unchecked Sendable {
     /// Starts the I/O thread. On failure nothing is left open but the listener, which stays the caller's.
     func start() throws(ControlSocketError) {
         do {
-            try startThread { self.runLoop() }
+            try startThread(name: "belfry-control") { self.runLoop() }
         } catch {
             close(wakeFD)
             throw error.socketError()

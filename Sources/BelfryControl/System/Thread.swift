@@ -1,3 +1,4 @@
+import BelfryCore
 internal import Glibc
 
 private final class ThreadBody {
@@ -5,9 +6,10 @@ private final class ThreadBody {
     init(_ run: @escaping () -> Void) { self.run = run }
 }
 
-/// Runs `body` on a new detached thread (not on Swift's cooperative pool: it may block in poll).
-func startThread(_ body: @escaping @Sendable () -> Void) throws(SystemCallError) {
-    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+/// Runs `body` on a new detached thread named `name` (not on Swift's cooperative pool: it may block
+/// in poll).
+func startThread(name: String, _ body: @escaping @Sendable () -> Void) throws(SystemCallError) {
+    let box = Unmanaged.passRetained(ThreadBody({ ThreadName.set(name); body() })).toOpaque()
     var thread = pthread_t()
     let result = pthread_create(&thread, nil, { argument in
         Unmanaged<ThreadBody>.fromOpaque(argument!).takeRetainedValue().run()

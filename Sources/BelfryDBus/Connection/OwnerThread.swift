@@ -1,3 +1,4 @@
+import BelfryCore
 internal import Glibc
 
 /// Starts the detached thread that owns a connection. A plain pthread: the connection's blocking
@@ -12,6 +13,7 @@ enum OwnerThread {
         let body = Unmanaged.passRetained(Body(run)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { argument in
+            ThreadName.set("belfry-dbus")
             Unmanaged<Body>.fromOpaque(argument!).takeRetainedValue().run()
             return nil
         }, body)
