@@ -222,7 +222,16 @@ public actor Agent {
         let snapshot = inbox.state
         let taken = inbox.changeCount
         journaledDuringSave = []
-        let write = Task { await Self.write(snapshot, to: stateFile) }
+        // On a thread of its own: fsync can block for long on a busy disk, which must not hold one of
+        // the task pool's few threads.
+        let write = Task { () -> StateFile.Failure? in
+            do throws(StateFile.Failure) {
+                try await DetachedThread.run(name: "belfry-save") { () throws(StateFile.Failure) in try stateFile.writeStateFile(snapshot) }
+                return nil
+            } catch {
+                return error
+            }
+        }
         saving = write
         let failure = await write.value
         saving = nil
@@ -237,21 +246,6 @@ public actor Agent {
             try stateFile.replaceJournal(keeping: later)
         } catch {
             logger.warning("cannot rewrite the state journal (it keeps its older keys too): \(error.message)")
-        }
-    }
-
-    /// `StateFile.writeStateFile` on a thread of its own: fsync can block for long on a busy disk,
-    /// which must not hold one of the cooperative pool's few threads (2 on a 2-core machine).
-    nonisolated static func write(_ state: PersistedState, to file: StateFile) async -> StateFile.Failure? {
-        await withCheckedContinuation { continuation in
-            Thread(name: "belfry-save") {
-                do throws(StateFile.Failure) {
-                    try file.writeStateFile(state)
-                    continuation.resume(returning: nil)
-                } catch {
-                    continuation.resume(returning: error)
-                }
-            }.start()
         }
     }
 

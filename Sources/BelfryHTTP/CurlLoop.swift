@@ -35,19 +35,8 @@ final class CurlLoop: @unchecked Sendable {
     init() throws(HTTPError) {
         multi = try CurlMultiHandle()
         // The thread keeps the loop alive until it has left its run loop.
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { context in
-            let loop = Unmanaged<CurlLoop>.fromOpaque(context!).takeRetainedValue()
-            ThreadName.set("belfry-http")
-            loop.run()
-            return nil
-        }, context)
-        guard started == 0 else {
-            Unmanaged<CurlLoop>.fromOpaque(context).release()
-            throw HTTPError(.other, "cannot start the HTTP thread (error \(started))")
-        }
-        pthread_detach(thread)
+        let started = DetachedThread.start(name: "belfry-http") { [self] in run() }
+        guard started == 0 else { throw HTTPError(.other, "cannot start the HTTP thread (error \(started))") }
     }
 
     /// Starts `transfer` (or fails it at once if it was cancelled or the loop is stopping).

@@ -63,16 +63,8 @@ final class AgentExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendable
         pthread_cond_init(timerChanged, &attr)
         pthread_condattr_destroy(&attr)
         for index in 0..<threads {
-            let context = Unmanaged.passRetained(WorkerContext(pool: self, index: index)).toOpaque()
-            var thread = pthread_t()
-            let rc = pthread_create(&thread, nil, { raw in
-                let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-                ThreadName.set("belfry-pool-\(context.index)")
-                context.pool.work()
-                return nil
-            }, context)
+            let rc = DetachedThread.start(name: "belfry-pool-\(index)") { [self] in work() }
             precondition(rc == 0, "belfry: cannot start the task pool's threads (error \(rc))")
-            pthread_detach(thread)
         }
     }
 
@@ -218,12 +210,4 @@ final class AgentExecutor: TaskExecutor, SchedulingExecutor, @unchecked Sendable
     }
 }
 
-private final class WorkerContext {
-    let pool: AgentExecutor
-    let index: Int
-    init(pool: AgentExecutor, index: Int) {
-        self.pool = pool
-        self.index = index
-    }
-}
 #endif

@@ -103,8 +103,8 @@ public enum Spawn {
     }
 
     private static func reap(_ pid: pid_t) {
-        let t = Thread(name: "belfry-reaper") { _ = waitStatus(pid) }
-        t.start()
+        // No thread to be had: reap here rather than leave a zombie.
+        if DetachedThread.start(name: "belfry-reaper", { _ = waitStatus(pid) }) != 0 { _ = waitStatus(pid) }
     }
 }
 
@@ -119,28 +119,5 @@ public enum ProcessEnvironment {
             e += 1
         }
         return env
-    }
-}
-
-/// A minimal detached thread (Foundation's Thread is avoided in the agent binary).
-final class Thread: @unchecked Sendable {
-    private let body: () -> Void
-    private let name: String
-    /// `name`: what `top -H` shows (15 bytes at most).
-    init(name: String = "belfry-worker", _ body: @escaping () -> Void) {
-        self.name = name
-        self.body = body
-    }
-
-    func start() {
-        let box = Unmanaged.passRetained(self)
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            let me = Unmanaged<Thread>.fromOpaque(arg!).takeRetainedValue()
-            ThreadName.set(me.name)
-            me.body()
-            return nil
-        }, box.toOpaque())
-        if rc == 0 { pthread_detach(tid) } else { box.release(); body() }
     }
 }

@@ -46,16 +46,9 @@ public enum TokenLoader {
     /// seconds, which must not hold a thread of Swift's cooperative pool or the agent actor.
     public static func loadOffPool(_ token: TokenSource?, source: String, environment: [String: String],
                                    warn: @escaping @Sendable (String) -> Void) async throws(Failure) -> String? {
-        let result: Result<String?, Failure> = await withCheckedContinuation { continuation in
-            Thread(name: "belfry-token") {
-                do throws(Failure) {
-                    continuation.resume(returning: .success(try load(token, source: source, environment: environment, warn: warn)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }.start()
+        try await DetachedThread.run(name: "belfry-token") { () throws(Failure) -> String? in
+            try load(token, source: source, environment: environment, warn: warn)
         }
-        return try result.get()
     }
 
     public static func expandHome(_ path: String, environment: [String: String]) -> String {

@@ -63,11 +63,10 @@ final class ControlIOLoop: @unchecked Sendable {
 
     /// Starts the I/O thread. On failure nothing is left open but the listener, which stays the caller's.
     func start() throws(ControlSocketError) {
-        do {
-            try startThread(name: "belfry-control") { self.runLoop() }
-        } catch {
+        let rc = DetachedThread.start(name: "belfry-control") { self.runLoop() }
+        guard rc == 0 else {
             close(wakeFD)
-            throw error.socketError()
+            throw SystemCallError(operation: "pthread_create", errno: rc).socketError()
         }
     }
 
