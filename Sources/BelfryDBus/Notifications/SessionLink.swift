@@ -10,8 +10,10 @@ import Synchronization
 actor SessionLink {
     private let address: String?
     private let tracker: PopupTracker
+    /// Published on every change, with `currentGeneration` (set that first: the pair must never be
+    /// seen half-changed, or a popup would be owned under the old generation and its signals lost).
     private var current: BusConnection? { didSet { publish() } }
-    private var currentGeneration = 0 { didSet { publish() } }
+    private var currentGeneration = 0
     /// `current` and its generation, readable without a hop onto this actor: every popup asks for
     /// the connection, and the hop (onto the link, back to the caller) was a large share of a
     /// popup's cost under load.
@@ -64,8 +66,8 @@ actor SessionLink {
         if opening == task {
             opening = nil
             if case .success(let connection) = result {
-                current = connection
                 currentGeneration = taskGeneration
+                current = connection
             }
         }
         switch result {
