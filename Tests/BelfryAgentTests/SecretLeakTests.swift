@@ -57,11 +57,12 @@ import Testing
         try await w.admin("POST", "/_emulator/faults", #"{"kind":"drop_stream"}"#)
         try await w.eventually("the echoed header was reported", timeout: .seconds(15)) { log.contains("Content-Type: [redacted]") }
         statuses.append(await w.agent.statusJSON().serialized())
-        // A refusal whose body and header echo the credential, on a poll (the stream stays open).
+        // A refusal whose body and header echo the credential, on every poll from now (so no later
+        // success clears `last_error`; the open stream makes no request).
         try await streaming()
-        try await w.admin("POST", "/_emulator/faults", #"{"kind":"echo_credential","status":401,"path":"/api/v1/notifications","method":"GET"}"#)
+        try await w.admin("POST", "/_emulator/faults", #"{"kind":"echo_credential","status":401,"times":1000,"path":"/api/v1/notifications","method":"GET"}"#)
         _ = await w.agent.syncNow(source: nil)
-        try await w.eventually("refused") { await w.sourceState == "auth-failed" }
+        try await w.eventually("refused", timeout: .seconds(15)) { await w.sourceError?.contains("credential rejected: [redacted]") == true }
         let refusal = try #require(try await w.server!.waitForNotifyCalls(2, timeout: .seconds(10)).last)
         #expect(refusal.body.contains("credential rejected: [redacted]"), "\(refusal.body)")
         #expect(try await w.calls().contains { $0["token"]?.string == token }, "the token was really sent")
