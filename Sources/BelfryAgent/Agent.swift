@@ -77,6 +77,8 @@ public actor Agent {
     static let maxPopups = 2_000
     var health: [String: SourceHealth] = [:]
     var authWarned: Set<String> = []
+    /// Per source, the listed elements already reported as unreadable: each is logged once, not per poll.
+    var unreadableLogged: [String: Set<String>] = [:]
     var pause: Pause?
     var held: [Item] = []
     let outboxWake = Wakeup()
@@ -190,6 +192,18 @@ public actor Agent {
             $0.state = "error"
             $0.lastError = error
         }
+    }
+
+    /// Listed elements that could not be read as items (dropped alone; the rest of the listing was
+    /// ingested): each is logged the first time it is seen, not on every poll. At most 1,000
+    /// remembered per source; past that the memory starts again.
+    public func unreadableListed(_ notes: [String], source name: String) {
+        guard !notes.isEmpty else { return }
+        var logged = unreadableLogged[name] ?? []
+        for note in notes where logged.insert(note).inserted {
+            logger.warning("source \"\(name)\": \(note)")
+        }
+        unreadableLogged[name] = logged.count > 1000 ? [] : logged
     }
 
     /// A refused token: one log line and one popup naming the source, then silence until it works again.

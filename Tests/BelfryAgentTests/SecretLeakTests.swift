@@ -20,6 +20,71 @@ import Testing
         await world.close()
     }
 
+    /// Issue 14, finding 1: a service that echoes the credential it was sent (in an item, an SSE
+    /// `error` event, a response header, and a 401 body) does not get it into the log, the popups
+    /// (the refused-token one included), `status`/`count`/`list`, the state file or the journal.
+    @Test func aTokenTheServiceEchoesBackIsRedactedEverywhere() async throws {
+        try await withWorld(preset: .visualLayer, options: EmulatorOptions(token: Self.token, ssePingInterval: .milliseconds(200))) {
+            try await Self.checkEchoes($0)
+        }
+    }
+
+    static func checkEchoes(_ w: AgentWorld) async throws {
+        let tokenFile = w.dir + "/work.token"
+        try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        chmod(tokenFile, 0o600)
+        let config = w.configText(poll: "10m").replacingOccurrences(of: "token = \"test-token\"", with: "token_file = \"\(tokenFile)\"")
+        let log = LogCapture()
+        try await w.start(config, log: log)
+        var statuses: [String] = []
+        func streaming() async throws {
+            try await w.eventually("the stream is up", timeout: .seconds(15)) {
+                let transport = await w.agent.statusJSON()["sources"]?[path: "0.transport"]?.string
+                let open = try await w.admin("GET", "/_emulator/streams")["open"]?.int ?? 0
+                return transport == "stream" && open == 1
+            }
+        }
+        try await streaming()
+        // An item whose text carries the token (its title comes from metadata.view_name).
+        _ = try await w.addItems(#"[{"message":"key \#(token)","metadata":{"view_name":"Echo \#(token)","dataset_name":"D","result_count":1}}]"#)
+        let popup = try #require(try await w.server!.waitForNotifyCalls(1, timeout: .seconds(10)).first)
+        #expect(popup.summary == "New results in Echo [redacted]")
+        // An SSE `error` event on the open stream, echoing the credential it was opened with.
+        try await w.admin("POST", "/_emulator/faults", #"{"kind":"stream_error"}"#)
+        try await w.eventually("the error event was logged") { log.contains("internal error while serving [redacted]") }
+        // The reconnect answered 200 with the credential as its Content-Type (quoted in the reason).
+        try await w.admin("POST", "/_emulator/faults", #"{"kind":"echo_credential","status":200,"header":"Content-Type","path":"/api/v1/notifications/stream"}"#)
+        try await w.admin("POST", "/_emulator/faults", #"{"kind":"drop_stream"}"#)
+        try await w.eventually("the echoed header was reported", timeout: .seconds(15)) { log.contains("Content-Type: [redacted]") }
+        statuses.append(await w.agent.statusJSON().serialized())
+        // A refusal whose body and header echo the credential, on every poll from now (so no later
+        // success clears `last_error`; the open stream makes no request).
+        try await streaming()
+        try await w.admin("POST", "/_emulator/faults", #"{"kind":"echo_credential","status":401,"times":1000,"path":"/api/v1/notifications","method":"GET"}"#)
+        _ = await w.agent.syncNow(source: nil)
+        try await w.eventually("refused", timeout: .seconds(15)) { await w.sourceError?.contains("credential rejected: [redacted]") == true }
+        let refusal = try #require(try await w.server!.waitForNotifyCalls(2, timeout: .seconds(10)).last)
+        #expect(refusal.body.contains("credential rejected: [redacted]"), "\(refusal.body)")
+        #expect(try await w.calls().contains { $0["token"]?.string == token }, "the token was really sent")
+
+        var surfaces: [String: String] = [:]
+        surfaces["log"] = log.all.joined(separator: "\n")
+        surfaces["popups"] = w.server!.notifyCalls.map { "\($0)" }.joined(separator: "\n")
+        surfaces["status"] = (statuses + [await w.agent.statusJSON().serialized()]).joined(separator: "\n")
+        surfaces["count"] = await w.agent.countJSON().serialized()
+        surfaces["snapshot"] = await w.agent.snapshotJSON().serialized()
+        surfaces["list"] = await w.agent.unreadItems().map { Agent.itemJSON($0).serialized() }.joined()
+        #expect(surfaces["list"]!.contains("Echo [redacted]"), "the item is listed, redacted")
+        #expect(surfaces["status"]!.contains("credential rejected: [redacted]"), "last_error holds the refusal, redacted")
+        try await w.stop()
+        surfaces["state"] = try String(contentsOfFile: w.dir + "/state.json", encoding: .utf8)
+        surfaces["journal"] = (try? String(contentsOfFile: w.dir + "/state.json.journal", encoding: .utf8)) ?? ""
+        for (name, text) in surfaces.sorted(by: { $0.key < $1.key }) {
+            #expect(!text.contains(token), "the token leaked into \(name)")
+            #expect(!text.contains("SECRET-7f3a"), "part of the token leaked into \(name)")
+        }
+    }
+
     static func check(_ w: AgentWorld) async throws {
         let tokenFile = w.dir + "/work.token"
         try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)

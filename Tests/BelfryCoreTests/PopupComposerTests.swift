@@ -38,6 +38,24 @@ import Testing
         #expect(long.hasSuffix("…"))
     }
 
+    /// A title like "pay \u{202E}gpj.exe now" reads "pay won exe.jpg" on screen: every
+    /// bidirectional control (embeddings, overrides, isolates, marks) is stripped from title and body.
+    @Test func bidirectionalControlsAreStripped() {
+        let controls: [Unicode.Scalar] = [
+            "\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}", "\u{202E}",
+            "\u{2066}", "\u{2067}", "\u{2068}", "\u{2069}", "\u{200E}", "\u{200F}", "\u{061C}",
+        ]
+        for c in controls {
+            let text = "pay \(c)gpj.exe now"
+            let hostile = Item(source: "work", id: "b", type: "t", title: text, body: "body " + text)
+            let popup = PopupComposer(desktop: desktop, capabilities: ["actions", "body"]).popup(for: hostile, source: src)
+            #expect(popup.summary == "pay gpj.exe now", "U+\(String(c.value, radix: 16, uppercase: true)) in the title")
+            #expect(popup.body == "body pay gpj.exe now", "U+\(String(c.value, radix: 16, uppercase: true)) in the body")
+        }
+        // Right-to-left text itself is kept: only the invisible controls go.
+        #expect(PopupComposer.clean("שלום abc", max: 120) == "שלום abc")
+    }
+
     @Test func countAndSummary() {
         var c = item
         c.count = 4

@@ -277,3 +277,22 @@ func cancellationStopsPromptly() async throws {
     #expect(started.duration(to: .now) < .seconds(2))
     #expect(h.transport.requests.count == 1)
 }
+
+/// Issue 14, finding 4 for streams: invalid UTF-8 in an event's data (bytes cut anywhere) is decoded
+/// with U+FFFD, not a failure, and the item in it is still read.
+@Test func invalidUTF8InEventDataIsReplacedAndTheItemStillRead() async throws {
+    let head = ScriptedTransport.Step.head(200, [HTTPHeader("Content-Type", "text/event-stream")])
+    let data = Array("event: notification\nid: 1\ndata: {\"id\":\"n1\",\"message\":\"bad ".utf8) + [0xFF, 0xE2, 0x82]
+        + Array(" end\",\"created_at\":\"2026-01-01T00:00:00Z\"}\n\n".utf8)
+    let h = Harness([[head, .bytes(Array(data[..<50])), .bytes(Array(data[50...]))]])
+    let events = try await h.take(2)
+    guard case .event(let event) = events.last else {
+        Issue.record("no event: \(events)")
+        return
+    }
+    #expect(event.data.contains("bad \u{FFFD}\u{FFFD} end"))
+    let json = try JSONValue.parse(event.data)
+    let item = try #require(ItemExtractor(source: try source(preset: "visual-layer")).item(from: json))
+    #expect(item.id == "n1")
+    #expect(item.body == "bad \u{FFFD}\u{FFFD} end")
+}

@@ -158,6 +158,41 @@ import Testing
         }
     }
 
+    /// A service that repeats the credential it was sent, for testing that clients redact it.
+    @Test func echoCredentialRepeatsTheAuthorizationInTheBodyAndAHeader() async throws {
+        try await withEmulator(.jaot) { _, api in
+            _ = try await api.admin("/_emulator/faults", json: #"{"kind":"echo_credential"}"#)
+            let refused = try await api.get("/api/v2/notifications")
+            #expect(refused.status == 401)
+            #expect(refused.json["message"]?.string == "credential rejected: Bearer test-token")
+            #expect(refused.header("X-Echo-Credential") == "Bearer test-token")
+            #expect(try await api.get("/api/v2/notifications").status == 200, "consumed")
+            _ = try await api.admin("/_emulator/faults", json: #"{"kind":"echo_credential","status":200,"header":"Content-Type"}"#)
+            let echoed = try await api.get("/api/v2/notifications")
+            #expect(echoed.status == 200)
+            #expect(echoed.header("Content-Type") == "Bearer test-token")
+            let bad = try await api.admin("/_emulator/faults", json: #"{"kind":"echo_credential","header":"a b"}"#)
+            #expect(bad.status == 400)
+        }
+    }
+
+    @Test func streamErrorEchoesTheStreamsCredentialInAnErrorEvent() async throws {
+        try await withEmulator(.visualLayer, .init(ssePingInterval: .milliseconds(100))) { _, api in
+            // Queued: the next stream starts with one.
+            _ = try await api.admin("/_emulator/faults", json: #"{"kind":"stream_error","times":1}"#)
+            try await RawConnection.with(port: api.port, request: RawConnection.request("/api/v1/notifications/stream")) { raw in
+                #expect(await raw.wait { $0.events.contains { $0.event == "error" } })
+                let error = raw.events.first { $0.event == "error" }
+                #expect(error?.data == #"{"detail":"internal error while serving Bearer test-token"}"#)
+                // At once, on a stream already open: one more.
+                let answer = try await api.admin("/_emulator/faults", json: #"{"kind":"stream_error"}"#)
+                #expect(answer.json["streams_affected"]?.int == 1)
+                #expect(await raw.wait { $0.events.filter { $0.event == "error" }.count == 2 })
+                #expect(!raw.isClosed, "the stream stays open, as the doc says")
+            }
+        }
+    }
+
     /// Polls `GET /_emulator` (bounded) until `hanging` is `count`.
     static func waitForHanging(_ api: APIClient, _ count: Int) async -> Bool {
         for _ in 0..<100 {

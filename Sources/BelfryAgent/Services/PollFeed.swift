@@ -30,6 +30,7 @@ struct PollFeed {
             let client = try await agent.client(for: name)
             let listing = try await client.listing()
             await agent.ingest(listing.items, source: name, complete: true, serviceTime: listing.serviceTime)
+            await agent.unreadableListed(listing.skipped, source: name)
             await agent.feedSucceeded(name, transport: label)
             failures = 0
             return interval

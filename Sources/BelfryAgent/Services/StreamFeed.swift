@@ -110,6 +110,12 @@ struct StreamFeed {
                             p.label = "stream"
                             _ = await p.pollOnce(failures: &failures)
                         case .event(let e):
+                            if e.type == "error", eventType != "error" {
+                                // The service's own word (visual-layer: "an internal error occurred"; the
+                                // stream stays open). Its text arrives with the token already redacted.
+                                await agent.logFeed(name, "the stream reported an error: \(PopupComposer.clean(e.data, max: 200))")
+                                continue
+                            }
                             guard e.type == eventType else { continue }
                             if let json = try? JSONValue.parse(e.data), let item = extractor.item(from: json) {
                                 await agent.ingest([item], source: name, complete: false)

@@ -55,13 +55,15 @@ public struct PopupComposer: Sendable {
     }
 
     /// Drops control characters (keeping newlines and tabs as spaces/newlines) and caps with an ellipsis.
+    /// Bidirectional controls go too: a title could otherwise reorder what the user reads (a link or a
+    /// name shown backwards, text that seems to belong to another sender).
     public static func clean(_ text: String, max: Int) -> String {
         var out = String.UnicodeScalarView()
         var count = 0
         for scalar in text.unicodeScalars {
             let v = scalar.value
             if v == 10 { out.append(scalar) } else if v == 9 || v == 13 { out.append(" ") }
-            else if v < 32 || (v >= 0x7F && v < 0xA0) || v == 0x2028 || v == 0x2029 { continue }
+            else if v < 32 || (v >= 0x7F && v < 0xA0) || v == 0x2028 || v == 0x2029 || isBidiControl(v) { continue }
             else { out.append(scalar) }
             count += 1
             if count >= max {
@@ -70,6 +72,12 @@ public struct PopupComposer: Sendable {
             }
         }
         return String(out).trimmingWhitespace()
+    }
+
+    /// The bidirectional formatting characters (Unicode's Bidi_Control property): the embeddings and
+    /// overrides U+202A–U+202E, the isolates U+2066–U+2069, and the marks U+200E, U+200F, U+061C.
+    static func isBidiControl(_ v: UInt32) -> Bool {
+        (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F || v == 0x061C
     }
 
     /// Escapes the characters the notification spec's markup subset gives meaning to.

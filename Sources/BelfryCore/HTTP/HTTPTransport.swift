@@ -28,10 +28,15 @@ public struct HTTPRequest: Sendable, Equatable {
     /// A response body larger than this fails with `HTTPError.Code.tooLarge` instead of growing memory.
     public var maxBodyBytes: Int
     public var security: HTTPSecurity
+    /// The credentials this request carries (the token, each auth header value as sent). Whoever reads
+    /// the answer takes them out of the service's text with a `SecretRedactor` before using it, since
+    /// a service may echo them back; never sent as such, never logged.
+    public var secrets: [String]
 
     public init(
         method: String = "GET", url: String, headers: [HTTPHeader] = [], body: [UInt8]? = nil,
-        timeout: Duration = .seconds(30), maxBodyBytes: Int = 8 << 20, security: HTTPSecurity = .init()
+        timeout: Duration = .seconds(30), maxBodyBytes: Int = 8 << 20, security: HTTPSecurity = .init(),
+        secrets: [String] = []
     ) {
         self.method = method
         self.url = url
@@ -40,6 +45,7 @@ public struct HTTPRequest: Sendable, Equatable {
         self.timeout = timeout
         self.maxBodyBytes = maxBodyBytes
         self.security = security
+        self.secrets = secrets
     }
 }
 

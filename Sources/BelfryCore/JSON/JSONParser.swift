@@ -2,6 +2,10 @@
 /// It replaces decoding `JSONValue` through `JSONDecoder`, whose single-value container tries each
 /// type in turn (a thrown error per miss): about 50x slower on provider listings, SSE events and
 /// the state file (BENCHMARKS.md). Duplicate object keys keep the first value, as JSONDecoder did.
+///
+/// Strict about structure, liberal about text: an invalid UTF-8 sequence inside a string becomes
+/// U+FFFD (as the SSE parser does) instead of failing the whole document, so one item with a stray
+/// byte in its title does not hide every other item of the listing.
 struct JSONParser {
     struct Failure: Error {
         var message: String
@@ -119,19 +123,15 @@ struct JSONParser {
     mutating func string() throws(Failure) -> String {
         i += 1
         let start = i
-        // Fast path: no escapes.
-        var ascii = true
+        // Fast path: no escapes. (`String(decoding:)` repairs invalid UTF-8; `String(validating:)` also
+        // cost a generic-metadata lookup per call, which dominated loading 100,000 state keys.)
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
-                // ASCII is valid UTF-8 as it stands; `String(validating:)` costs a generic-metadata
-                // lookup per call, which dominated loading 100,000 state keys.
-                let s = ascii ? String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
-                              : try validated(start, i)
+                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
                 i += 1
                 return s
             }
-            if b >= 0x80 { ascii = false }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw fail("control character in a string") }
             i += 1
@@ -141,8 +141,7 @@ struct JSONParser {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 i += 1
-                guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8 in a string") }
-                return s
+                return String(decoding: out, as: UTF8.self)
             }
             if b < 0x20 { throw fail("control character in a string") }
             if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
@@ -176,13 +175,6 @@ struct JSONParser {
             }
         }
         throw fail("unterminated string")
-    }
-
-    private func validated(_ start: Int, _ end: Int) throws(Failure) -> String {
-        guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) else {
-            throw fail("invalid UTF-8 in a string")
-        }
-        return s
     }
 
     private mutating func hex4() throws(Failure) -> UInt32 {

@@ -51,7 +51,8 @@ public struct ItemExtractor: Sendable {
         }
     }
 
-    /// The items of a list response, plus a note for each element that had to be skipped.
+    /// The items of a list response, plus a note for each element that had to be skipped. A note names
+    /// the element by its content (not its place, which moves between polls), so it can be reported once.
     public func items(in response: JSONValue) -> (items: [Item], skipped: [String]) {
         guard let array = response[path: source.profile.items]?.array else {
             return ([], ["the response has no array at \"\(source.profile.items)\""])
@@ -59,9 +60,10 @@ public struct ItemExtractor: Sendable {
         var items: [Item] = []
         var skipped: [String] = []
         items.reserveCapacity(array.count)
-        for (i, element) in array.enumerated() {
+        for element in array {
             if let item = item(from: element) { items.append(item) } else {
-                skipped.append("item \(i) has no id at \(source.profile.fields.id.joined(separator: " | "))")
+                let shown = PopupComposer.clean(element.serialized(), max: 120)
+                skipped.append("dropped a listed element that has no id at \(source.profile.fields.id.joined(separator: " | ")): \(shown)")
             }
         }
         return (items, skipped)

@@ -3,6 +3,9 @@ import FoundationEssentials
 /// Speaks one source's provider API through its profile: list unread (paging as far as needed),
 /// mark read, mark all read, unread count. Pure request building and response reading over an
 /// `HTTPTransport`; no retries (the feed loop and the outbox own retry policy).
+///
+/// Everything the service answers passes a `SecretRedactor` first (header values as they arrive, the
+/// body as it is parsed), so a service that echoes the token puts it in no item, error or message.
 public struct ProviderClient: Sendable {
     public var source: SourceConfig
     public var transport: any HTTPTransport
@@ -27,6 +30,8 @@ public struct ProviderClient: Sendable {
     public struct Listing: Sendable {
         public var items: [Item]
         public var serviceTime: Double?
+        /// A note for each listed element that could not be read as an item (and was dropped alone).
+        public var skipped: [String] = []
     }
 
     /// Every unread item the service lists now, newest first as the service orders them.
@@ -41,6 +46,7 @@ public struct ProviderClient: Sendable {
         let paging = profile.paging
         if !paging.limitParam.isEmpty { query[paging.limitParam] = String(paging.limit) }
         var all: [Item] = []
+        var skipped: [String] = []
         var serviceTime: Double?
         var seen = Set<String>()
         var page = 0
@@ -55,7 +61,8 @@ public struct ProviderClient: Sendable {
             }
             let (json, time) = try await sendJSON(profile.list, id: nil, query: q, body: nil, what: "list")
             serviceTime = time ?? serviceTime
-            let (items, _) = extractor.items(in: json)
+            let (items, notes) = extractor.items(in: json)
+            skipped += notes
             var fresh = 0
             for item in items where seen.insert(item.id).inserted {
                 all.append(item)
@@ -64,21 +71,21 @@ public struct ProviderClient: Sendable {
             page += 1
             switch paging.style {
             case .none:
-                return Listing(items: all, serviceTime: serviceTime)
+                return Listing(items: all, serviceTime: serviceTime, skipped: skipped)
             case .cursor:
                 let next = paging.cursorFromLastItem ? items.last?.id : json[path: paging.nextCursor]?.text
-                guard let next, !next.isEmpty, next != cursor, fresh > 0 else { return Listing(items: all, serviceTime: serviceTime) }
-                if paging.cursorFromLastItem, items.count < paging.limit { return Listing(items: all, serviceTime: serviceTime) }
+                guard let next, !next.isEmpty, next != cursor, fresh > 0 else { return Listing(items: all, serviceTime: serviceTime, skipped: skipped) }
+                if paging.cursorFromLastItem, items.count < paging.limit { return Listing(items: all, serviceTime: serviceTime, skipped: skipped) }
                 cursor = next
             case .offset, .page:
                 if !paging.hasMore.isEmpty {
-                    guard json[path: paging.hasMore]?.bool == true, fresh > 0 else { return Listing(items: all, serviceTime: serviceTime) }
+                    guard json[path: paging.hasMore]?.bool == true, fresh > 0 else { return Listing(items: all, serviceTime: serviceTime, skipped: skipped) }
                 } else if items.count < paging.limit || fresh == 0 {
-                    return Listing(items: all, serviceTime: serviceTime)
+                    return Listing(items: all, serviceTime: serviceTime, skipped: skipped)
                 }
             }
         }
-        return Listing(items: all, serviceTime: serviceTime)
+        return Listing(items: all, serviceTime: serviceTime, skipped: skipped)
     }
 
     /// Marks `ids` read on the service. Returns normally when every id is done (including "already read").
@@ -131,37 +138,50 @@ public struct ProviderClient: Sendable {
                 + query.keys.sorted().map { "\(Self.percentEncode($0))=\(Self.percentEncode(query[$0]!))" }.joined(separator: "&")
         }
         var headers = [HTTPHeader("Accept", "application/json")]
+        var secrets: [String] = []
         if let token, !token.isEmpty {
-            headers.append(HTTPHeader(profile.authHeader, profile.authScheme.isEmpty ? token : "\(profile.authScheme) \(token)"))
+            let value = profile.authScheme.isEmpty ? token : "\(profile.authScheme) \(token)"
+            headers.append(HTTPHeader(profile.authHeader, value))
+            secrets = [token, value]
         }
         if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
         return HTTPRequest(method: endpoint.method, url: url, headers: headers, body: body, timeout: timeout,
-                           security: HTTPSecurity(caFile: source.caFile))
+                           security: HTTPSecurity(caFile: source.caFile), secrets: secrets)
     }
 
     private func sendJSON(_ ep: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?,
                           what: String) async throws(ProviderError) -> (JSONValue, serviceTime: Double?) {
-        let response = try await send(ep, id: id, query: query, body: body, what: what, done: [])
+        let (response, redactor) = try await send(ep, id: id, query: query, body: body, what: what, done: [])
         do {
-            return (try JSONValue.parse(response.body), Self.serviceTime(of: response))
+            return (try Self.parse(response, redactor), Self.serviceTime(of: response))
         } catch {
             throw ProviderError(.decode, "source \"\(source.name)\": \(what) answer is \(error.message)")
         }
     }
 
+    /// The service's JSON answer, with this request's secrets taken out of every string.
+    static func parse(_ response: HTTPResponse, _ redactor: SecretRedactor) throws(JSONValue.ParseError) -> JSONValue {
+        redactor.redact(try JSONValue.parse(response.body))
+    }
+
+    /// Sends one request; a 2xx (or a `done` status) comes back with its header values already redacted,
+    /// and the redactor for reading its body. Every other outcome is a `ProviderError` whose message
+    /// holds no secret.
     private func send(_ ep: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?, what: String,
-                      done: [Int]) async throws(ProviderError) -> HTTPResponse {
+                      done: [Int]) async throws(ProviderError) -> (HTTPResponse, SecretRedactor) {
         let request = request(ep, id: id, query: query, body: body)
-        let response: HTTPResponse
+        let redactor = SecretRedactor(request.secrets)
+        var response: HTTPResponse
         do {
             response = try await transport.send(request)
         } catch let e as HTTPError {
-            throw ProviderError(.transport(e.code), "source \"\(source.name)\": \(what) failed: \(e.message)")
+            throw ProviderError(.transport(e.code), "source \"\(source.name)\": \(what) failed: \(redactor.redact(e.message))")
         } catch {
-            throw ProviderError(.transport(.other), "source \"\(source.name)\": \(what) failed: \(error)")
+            throw ProviderError(.transport(.other), "source \"\(source.name)\": \(what) failed: \(redactor.redact("\(error)"))")
         }
-        if (200..<300).contains(response.status) || done.contains(response.status) { return response }
-        let detail = errorDetail(response)
+        response.headers = redactor.redact(response.headers)
+        if (200..<300).contains(response.status) || done.contains(response.status) { return (response, redactor) }
+        let detail = errorDetail(response, redactor)
         switch response.status {
         case 401, 403:
             throw ProviderError(.auth, "source \"\(source.name)\": the service refused the token (\(response.status)\(detail)); fix the token, then run `belfry reload`")
@@ -181,9 +201,10 @@ public struct ProviderClient: Sendable {
         response.header("Date").flatMap(RetryAfter.httpDate)
     }
 
-    /// A short human reason from an error body (problem+json `detail`/`title`, `{"error":{…}}`, …).
-    func errorDetail(_ response: HTTPResponse) -> String {
-        guard let json = try? JSONValue.parse(response.body) else { return "" }
+    /// A short human reason from an error body (problem+json `detail`/`title`, `{"error":{…}}`, …),
+    /// secrets redacted.
+    func errorDetail(_ response: HTTPResponse, _ redactor: SecretRedactor) -> String {
+        guard let json = try? Self.parse(response, redactor) else { return "" }
         for path in profile.errorMessage {
             if let text = json[path: path]?.text, !text.isEmpty { return ": " + String(text.prefix(200)) }
         }

@@ -13,6 +13,8 @@ import FoundationEssentials
 /// - No task is spawned: the work happens inside `next()`, so cancelling the consuming task (or
 ///   dropping the iterator) stops it and aborts the transfer.
 /// - Time is read from `clock`, so tests run without real sleeping.
+/// - What the server sends (events, header values, error texts) has the request's `secrets` redacted
+///   (`SecretRedactor`) before it is handed out: a server that echoes the token leaks it nowhere.
 public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == Duration {
     public typealias Element = SSEClientEvent
 
@@ -101,6 +103,8 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
         private var queue: [SSEClientEvent] = []
         private var queueHead = 0
         private var failures = 0
+        /// The secrets of the current request, taken out of everything the server sends back.
+        private var redactor = SecretRedactor([])
 
         init(client: SSEClient) {
             self.client = client
@@ -145,6 +149,7 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
                         if Task.isCancelled { return nil }
                         throw error
                     }
+                    redactor = SecretRedactor(request.secrets)
                     let stream = client.transport.stream(
                         HTTPStreamRequest(request: prepared(request), idleTimeout: client.configuration.idleTimeout))
                     phase = .awaitingHead(stream.makeAsyncIterator())
@@ -153,7 +158,7 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
                     do {
                         part = try await parts.next()
                     } catch {
-                        if !Task.isCancelled { fail(.transport(Self.httpError(error))) }
+                        if !Task.isCancelled { fail(.transport(httpError(error))) }
                         continue
                     }
                     guard case .head(let status, let headers)? = part else {
@@ -162,13 +167,13 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
                         }
                         continue
                     }
-                    handleHead(HTTPResponse(status: status, headers: headers), parts)
+                    handleHead(HTTPResponse(status: status, headers: redactor.redact(headers)), parts)
                 case .streaming(var parts, let since, var good):
                     let part: HTTPStreamPart?
                     do {
                         part = try await parts.next()
                     } catch {
-                        if !Task.isCancelled { fail(.transport(Self.httpError(error)), since: since, good: good) }
+                        if !Task.isCancelled { fail(.transport(httpError(error)), since: since, good: good) }
                         continue
                     }
                     switch part {
@@ -178,7 +183,7 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
                         fail(.protocolError("a second response head"), since: since, good: good)
                     case .bytes(let bytes)?:
                         do {
-                            try parser.parse(bytes) { queue.append(.event($0)) }
+                            try parser.parse(bytes) { [redactor] in queue.append(.event(redactor.redact($0))) }
                         } catch let error as SSEParser.Error {
                             fail(.tooLarge(error), since: since, good: good || !queue.isEmpty)
                             continue
@@ -253,8 +258,11 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
             return request
         }
 
-        private static func httpError(_ error: any Error) -> HTTPError {
-            error as? HTTPError ?? HTTPError(.other, "\(error)")
+        /// The transport's failure, its text redacted.
+        private func httpError(_ error: any Error) -> HTTPError {
+            var e = error as? HTTPError ?? HTTPError(.other, "\(error)")
+            e.message = redactor.redact(e.message)
+            return e
         }
     }
 }

@@ -7,6 +7,12 @@ import Musl
 
 /// The JSON state file: read at start, written atomically (temp file, fsync, rename, fsync of the
 /// folder), guarded by an exclusive lock file so two agents never share one state.
+///
+/// Its siblings (`.lock`, `.journal`, `.tmp`, `.journal.tmp`) are never opened through a symbolic
+/// link (`O_NOFOLLOW`): one planted there would have the agent truncate or write whatever it points
+/// at. A temp file is unlinked and created afresh (`O_CREAT | O_EXCL`), which drops a planted link
+/// (never its target); a journal that is a link is dropped the same way; a lock that is a link is
+/// refused with a message saying so (removing it could race another agent starting).
 public final class StateFile: @unchecked Sendable {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var message: String
@@ -48,8 +54,13 @@ public final class StateFile: @unchecked Sendable {
     public func lock() throws(Failure) {
         try Self.makeFolders(folder)
         let lockPath = path + ".lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure(message: "cannot open \(lockPath): \(Self.errnoText())") }
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            if errno == ELOOP {
+                throw Failure(message: "\(lockPath) is a symbolic link; belfry does not follow it (remove it, then start again)")
+            }
+            throw Failure(message: "cannot open \(lockPath): \(Self.errnoText())")
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             var buf = [UInt8](repeating: 0, count: 32)
             let n = pread(fd, &buf, 31, 0)
@@ -102,7 +113,7 @@ public final class StateFile: @unchecked Sendable {
     /// Keys journaled after the last save count as seen (unread): they popped before the agent died.
     /// A line that does not parse (a write cut short) is skipped.
     private func applyJournal(to state: inout PersistedState) {
-        guard let data = FileManager.default.contents(atPath: journalPath), !data.isEmpty else { return }
+        guard let data = Self.readNoFollow(journalPath), !data.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         for line in data.split(separator: UInt8(ascii: "\n")) {
             guard let key = (try? JSONValue.parse(Array(line)))?.string, let (source, id) = Item.splitKey(key) else { continue }
@@ -117,8 +128,14 @@ public final class StateFile: @unchecked Sendable {
         guard !keys.isEmpty else { return }
         if journalFD < 0 {
             try Self.makeFolders(folder)
-            journalFD = open(journalPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-            guard journalFD >= 0 else { throw Failure(message: "cannot open \(journalPath): \(Self.errnoText())") }
+            var fd = open(journalPath, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd < 0, errno == ELOOP {
+                // A link where the journal goes: drop the link (its target is left alone), start a new one.
+                unlink(journalPath)
+                fd = open(journalPath, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            }
+            guard fd >= 0 else { throw Failure(message: "cannot open \(journalPath): \(Self.errnoText())") }
+            journalFD = fd
         }
         try Self.appendLines(keys, to: journalFD, path: journalPath)
     }
@@ -158,8 +175,7 @@ public final class StateFile: @unchecked Sendable {
         do { data = try StateCodec.encode(state) } catch { throw Failure(message: "cannot encode the state: \(error)") }
         try Self.makeFolders(folder)
         let tmp = path + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure(message: "cannot write \(tmp): \(Self.errnoText())") }
+        let fd = try Self.createFresh(tmp, append: false)
         var ok = data.withUnsafeBytes { raw -> Bool in
             var off = 0
             while off < raw.count {
@@ -198,14 +214,20 @@ public final class StateFile: @unchecked Sendable {
         if keys.isEmpty {
             if journalFD >= 0 {
                 _ = ftruncate(journalFD, 0)
-            } else if access(journalPath, F_OK) == 0 {
-                _ = truncate(journalPath, 0)
+            } else {
+                // truncate(2) would follow a link: open without following, then truncate what was opened.
+                let fd = open(journalPath, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+                if fd >= 0 {
+                    _ = ftruncate(fd, 0)
+                    close(fd)
+                } else if errno == ELOOP {
+                    unlink(journalPath)
+                }
             }
             return
         }
         let tmp = journalPath + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure(message: "cannot write \(tmp): \(Self.errnoText())") }
+        let fd = try Self.createFresh(tmp, append: true)
         do {
             try Self.appendLines(keys, to: fd, path: tmp)
         } catch {
@@ -221,6 +243,36 @@ public final class StateFile: @unchecked Sendable {
         }
         if journalFD >= 0 { close(journalFD) }
         journalFD = fd  // the new journal: later keys append to it
+    }
+
+    /// A new empty file at `path` (0600) for writing: whatever was there (a stale temp file from a
+    /// crash, or a planted symbolic link) is unlinked first, then the file is created exclusively and
+    /// without following links, so the descriptor is always a file of our own.
+    static func createFresh(_ path: String, append: Bool) throws(Failure) -> Int32 {
+        if unlink(path) != 0, errno != ENOENT {
+            throw Failure(message: "cannot remove the stale \(path): \(errnoText())")
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : 0), 0o600)
+        guard fd >= 0 else { throw Failure(message: "cannot write \(path): \(errnoText())") }
+        return fd
+    }
+
+    /// The whole file at `path`, nil when it is missing, unreadable or a symbolic link.
+    static func readNoFollow(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+        }
     }
 
     static func makeFolders(_ folder: String) throws(Failure) {

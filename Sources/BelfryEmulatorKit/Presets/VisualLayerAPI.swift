@@ -105,10 +105,12 @@ struct VisualLayerAPI: ProviderAPI {
         router.get("/api/v1/notifications/stream") { request, context -> Response in
             let dataset = try Self.uuidParameter(request.uri.queryParameters.get("dataset_id"), location: ["query", "dataset_id"])
             let fault = state.consumeFault(
-                method: request.method.rawValue, path: request.uri.path, kinds: [.dropStream, .stallStream])
+                method: request.method.rawValue, path: request.uri.path, kinds: [.dropStream, .stallStream, .streamError])
             let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!]
             let stream = SSEStream(state: state, pingInterval: env.options.ssePingInterval)
-            let response = await stream.response(channel: context.channel, datasetID: dataset, fault: fault) { items in
+            let response = await stream.response(
+                channel: context.channel, datasetID: dataset, fault: fault, credential: request.headers[.authorization]
+            ) { items in
                 Self.missed(after: lastEventID, in: items, dataset: dataset).compactMap { item in
                     streamEvent(item).map { StreamSignal.event(id: $0.id, text: $0.text) }
                 }

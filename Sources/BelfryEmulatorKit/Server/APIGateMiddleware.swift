@@ -9,7 +9,7 @@ struct APIGateMiddleware: RouterMiddleware {
 
     let env: EmulatorEnvironment
 
-    static let requestKinds: Set<Fault.Kind> = [.status, .malformed, .truncated, .hang, .oversize]
+    static let requestKinds: Set<Fault.Kind> = [.status, .malformed, .truncated, .hang, .oversize, .echoCredential, .raw]
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response

@@ -1,9 +1,11 @@
 import BelfryCore
 import FoundationEssentials
+import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
 
-/// Plays one consumed request fault (`status`, `malformed`, `truncated`, `hang`, `oversize`).
+/// Plays one consumed request fault (`status`, `malformed`, `truncated`, `hang`, `oversize`,
+/// `echo_credential`, `raw`).
 struct FaultResponder {
     let env: EmulatorEnvironment
 
@@ -22,6 +24,17 @@ struct FaultResponder {
             if fault.status == 401 { error.kind = .unauthorized }
             if fault.status == 404 { error.kind = .notFound }
             return env.api.errorResponse(error, request: request)
+        case .echoCredential:
+            // A service that repeats what it was sent: the credential in its error text and in a header.
+            let credential = request.headers[.authorization] ?? ""
+            var error = APIError(kind: .fault, status: fault.status, message: "credential rejected: \(credential)")
+            error.retryAfter = fault.retryAfter
+            var response = env.api.errorResponse(error, request: request)
+            if let name = HTTPField.Name(fault.header) { response.headers[name] = credential }
+            return response
+        case .raw:
+            return Response(status: .init(code: fault.status), headers: [.contentType: fault.contentType],
+                             body: .init(byteBuffer: ByteBuffer(bytes: fault.body)))
         case .malformed:
             return rawJSON(#"{"items": [{"id": "broken", "title": "unterminated"#)
         case .truncated:
@@ -36,7 +49,7 @@ struct FaultResponder {
         case .hang:
             try await hang(context: context)
             throw Cut()
-        case .dropStream, .stallStream:
+        case .dropStream, .stallStream, .streamError:
             return rawJSON("{}")  // not consumed here (see SSEStream)
         }
     }

@@ -5,8 +5,8 @@ import Hummingbird
 import NIOCore
 
 /// A long-lived `text/event-stream` response: replayed events first (Last-Event-ID), then every new
-/// item, `event: ping` every `pingInterval`; obeys the stream faults (drop, stall) and ends when the
-/// client leaves or the emulator stops.
+/// item, `event: ping` every `pingInterval`; obeys the stream faults (drop, stall, error) and ends when
+/// the client leaves or the emulator stops.
 struct SSEStream {
     let state: EmulatorState
     let pingInterval: Duration
@@ -14,15 +14,18 @@ struct SSEStream {
     struct Dropped: Error {}
 
     /// `replay` picks the missed events from the stored items; `fault` is a queued stream fault
-    /// this request consumed (drop: answer, then cut the first event in half; stall: send nothing).
+    /// this request consumed (drop: answer, then cut the first event in half; stall: send nothing;
+    /// error: send an `event: error` first). `credential` is the request's `Authorization` value,
+    /// which `event: error` echoes.
     func response(
-        channel: any Channel, datasetID: String?, fault: Fault?,
+        channel: any Channel, datasetID: String?, fault: Fault?, credential: String?,
         replay: @escaping ([StoredItem]) -> [StreamSignal]
     ) async -> Response? {
         let (signals, continuation) = AsyncStream<StreamSignal>.makeStream()
         let subscriber = StreamSubscriber(
             continuation: continuation, datasetID: datasetID, stalled: fault?.kind == .stallStream)
         guard let key = state.openStream(subscriber, replay: replay) else { return nil }
+        if fault?.kind == .streamError { continuation.yield(.error) }
         await ClientGoneHandler.watch(channel) { continuation.finish() }
 
         let state = self.state
@@ -50,6 +53,8 @@ struct SSEStream {
                         text = event
                     case .ping:
                         text = SSEFormat.event("ping", dataText: Timestamp.format(Date(), fractional: true))
+                    case .error:
+                        text = SSEFormat.event("error", data: ["detail": .string("internal error while serving \(credential ?? "an anonymous caller")")])
                     }
                     if state.isStalled(key) { continue }
                     if dropFirst {

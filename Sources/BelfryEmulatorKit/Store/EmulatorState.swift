@@ -133,6 +133,11 @@ final class EmulatorState: Sendable {
                     subscriber.continuation.yield(.drop)
                     touched += 1
                 }
+            case .streamError:
+                for subscriber in s.streams.values {
+                    subscriber.continuation.yield(.error)
+                    touched += 1
+                }
             case .stallStream:
                 for key in s.streams.keys {
                     s.streams[key]?.stalled = true

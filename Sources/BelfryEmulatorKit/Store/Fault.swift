@@ -1,14 +1,21 @@
 import BelfryCore
+import FoundationEssentials
 
 /// A misbehaviour queued through `POST /_emulator/faults`; each matching API request consumes one.
 struct Fault: Sendable, Equatable {
     enum Kind: String, Sendable, CaseIterable {
         case status, malformed, truncated, hang, oversize
+        /// The request's own `Authorization` value, echoed in the error body and a header.
+        case echoCredential = "echo_credential"
+        /// Exactly the bytes given (`body_base64`): invalid UTF-8, odd encodings, anything.
+        case raw
         case dropStream = "drop_stream"
         case stallStream = "stall_stream"
+        /// An SSE `event: error` echoing the credential the stream was opened with.
+        case streamError = "stream_error"
 
         /// Stream kinds act on open SSE streams at once, and on the next stream requests when `times` > 0.
-        var isStreamKind: Bool { self == .dropStream || self == .stallStream }
+        var isStreamKind: Bool { self == .dropStream || self == .stallStream || self == .streamError }
     }
 
     var kind: Kind
@@ -17,6 +24,13 @@ struct Fault: Sendable, Equatable {
     var times: Int
     var pathPrefix: String?
     var method: String?
+    /// `echo_credential`: the response header that carries the credential too.
+    var header: String
+
+    static let defaultEchoHeader = "X-Echo-Credential"
+    /// `raw`: the body, byte for byte, and its Content-Type.
+    var body: [UInt8]
+    var contentType: String
 
     func matches(method: String, path: String) -> Bool {
         if let pathPrefix, !path.hasPrefix(pathPrefix) { return false }
@@ -24,7 +38,8 @@ struct Fault: Sendable, Equatable {
         return true
     }
 
-    /// Reads the admin body `{"kind", "status", "retry_after", "times", "path", "method"}`.
+    /// Reads the admin body `{"kind", "status", "retry_after", "times", "path", "method", "header",
+    /// "body_base64", "content_type"}`.
     init(json: JSONValue) throws(AdminError) {
         guard case .object = json else { throw AdminError("body must be a JSON object") }
         guard let kindText = json["kind"]?.string, let kind = Kind(rawValue: kindText) else {
@@ -32,7 +47,7 @@ struct Fault: Sendable, Equatable {
             throw AdminError("kind must be one of: \(kinds)")
         }
         self.kind = kind
-        let status = json["status"]?.int ?? 503
+        let status = json["status"]?.int ?? (kind == .echoCredential ? 401 : kind == .raw ? 200 : 503)
         guard (100...599).contains(status) else { throw AdminError("status must be 100-599") }
         self.status = status
         self.retryAfter = json["retry_after"]?.text
@@ -41,6 +56,17 @@ struct Fault: Sendable, Equatable {
         self.times = times
         self.pathPrefix = json["path"]?.string
         self.method = json["method"]?.string
+        self.header = json["header"]?.string ?? Self.defaultEchoHeader
+        guard !header.isEmpty, header.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }) else {
+            throw AdminError("header must be a header name (visible ASCII, no colon)")
+        }
+        if let encoded = json["body_base64"]?.string {
+            guard let data = Data(base64Encoded: encoded) else { throw AdminError("body_base64 must be base64") }
+            self.body = Array(data)
+        } else {
+            self.body = []
+        }
+        self.contentType = json["content_type"]?.string ?? "application/json"
     }
 
     var json: JSONValue {
@@ -51,6 +77,9 @@ struct Fault: Sendable, Equatable {
             "times": .number(Double(times)),
             "path": pathPrefix.map { .string($0) } ?? .null,
             "method": method.map { .string($0) } ?? .null,
+            "header": .string(header),
+            "body_base64": .string(Data(body).base64EncodedString()),
+            "content_type": .string(contentType),
         ])
     }
 }

@@ -3,6 +3,8 @@ enum StreamSignal: Sendable {
     /// A new item, already rendered as SSE (`event: notification`, `id:`, `data:`).
     case event(id: String, text: String)
     case ping
+    /// An `event: error` whose text echoes the stream's own credential (the `stream_error` fault).
+    case error
     /// Close the connection now, in the middle of whatever is being sent.
     case drop
 }
