@@ -3,6 +3,7 @@ import BelfryCore
 import BelfryDBus
 import BelfryTestSupport
 import Logging
+import Synchronization
 import Testing
 
 /// A flood folds thousands of items into one summary popup. Intake (dedup, state, count) must not
@@ -95,5 +96,57 @@ import Testing
         // The first at 0.01 s, then at most one per 250 ms up to 1.25 s: 0.26, 0.51, 0.76, 1.01.
         #expect(summaries.count <= 5, "\(summaries)")
         #expect(summaries.last == "99 new from work")
+    }
+
+    /// A desktop with no notification server until `appear()`; then it records popups and answers at once.
+    final class LateServerSink: DesktopSink {
+        private let state = Mutex((present: false, shown: [DesktopNotification]()))
+        let events: AsyncStream<DesktopEvent> = AsyncStream { _ in }
+        var popups: [DesktopNotification] { state.withLock { $0.shown } }
+        func appear() { state.withLock { $0.present = true } }
+
+        func serverInfo() async throws -> NotificationServerInfo {
+            guard state.withLock({ $0.present }) else { throw DesktopError(.noServer, "no server yet") }
+            return NotificationServerInfo(name: "late", vendor: "tests", version: "1", specVersion: "1.2", capabilities: ["body"])
+        }
+
+        func notify(_ n: DesktopNotification) async throws -> UInt32 {
+            try state.withLock { s in
+                guard s.present else { throw DesktopError(.noServer, "no server yet") }
+                s.shown.append(n)
+                return n.replacesID != 0 ? n.replacesID : UInt32(s.shown.count)
+            }
+        }
+
+        func close(id: UInt32) async throws {}
+    }
+
+    /// With no server, a flood waits as its first few popups plus one summary, not one entry per
+    /// folded item (those filled the 500-entry queue and came back as one Notify each).
+    @Test func aFloodWithNoServerWaitsAsOneSummary() async throws {
+        let clock = ManualClock()
+        let sink = LateServerSink()
+        let config = try ConfigLoader.parse(DesktopPolicyTests.source("work"), file: "test.toml")  // burst_limit 5
+        var logger = Logger(label: "belfry-test")
+        logger.logLevel = .critical
+        let agent = Agent(config: config, sink: sink, transport: DesktopPolicyTests.NoTransport(), stateFile: nil,
+                          state: PersistedState(), environment: [:], logger: logger,
+                          now: { 1_800_000_000 }, monotonic: { clock.now }, sleep: { await clock.sleep(until: $0) })
+        await agent.ingest([], source: "work", complete: true)
+        for n in 1...1_000 { await agent.ingest([item(n)], source: "work", complete: false) }
+        #expect(await agent.countJSON()["total"] == 1_000)
+        #expect(await agent.statusJSON()["waiting_popups"] == 6, "five items and one summary wait")
+        clock.advance(by: 0.25)  // the folds since join the waiting summary
+        let joined = await Eventually.holds(timeout: .seconds(15)) { await agent.summaryUpdatePending == false }
+        #expect(joined)
+        #expect(await agent.statusJSON()["waiting_popups"] == 6)
+
+        sink.appear()
+        await agent.handle(.serverAppeared)
+        clock.advance(by: 0.25)
+        let shown = await Eventually.holds(timeout: .seconds(15)) { await agent.summaryUpdatePending == false && sink.popups.count == 6 }
+        #expect(shown)
+        // The items at once; the summary when the clock allows its next update.
+        #expect(sink.popups.map(\.summary) == (1...5).map { "flood \($0)" } + ["995 new from work"])
     }
 }
