@@ -16,7 +16,12 @@ extension Agent {
     /// stay listed and counted).
     func showSummary(source: SourceConfig, keys: [String], backlog: Bool) async {
         guard !keys.isEmpty else { return }
-        if serverInfo == nil { await refreshServer() }
+        // With no server known, ask the bus again at most once per interval: a flood asked once per
+        // item, a bus round trip each on the intake path.
+        if serverInfo == nil, monotonic() - (lastSummaryProbe ?? -.infinity) >= Self.summaryInterval {
+            lastSummaryProbe = monotonic()
+            await refreshServer()
+        }
         journal(keys)
         // In place: a copy out of the dictionary and back copied every waiting key on each fold,
         // quadratic in a flood (5,000 folds took seconds in a debug build).
@@ -27,9 +32,11 @@ extension Agent {
     }
 
     /// Sends the source's waiting keys if nothing is in flight and the interval has passed; else
-    /// leaves them for the answer in flight or arms a timer.
+    /// leaves them for the answer in flight or arms a timer. An armed timer sends them itself: its
+    /// task may run a little after its deadline, and a send meanwhile made it send a second update
+    /// less than an interval after that one.
     func sendSummaryIfDue(_ name: String) async {
-        guard let u = summaryUpdates[name], !u.keys.isEmpty, u.flight == nil else { return }
+        guard let u = summaryUpdates[name], !u.keys.isEmpty, u.flight == nil, !u.timerArmed else { return }
         if let last = u.lastSent, monotonic() - last < Self.summaryInterval {
             armSummaryTimer(name, at: last + Self.summaryInterval)
             return

@@ -73,6 +73,8 @@ public actor Agent {
     /// Per source, its summary popup's updates (see `SummaryUpdate`).
     var summaryUpdates: [String: SummaryUpdate] = [:]
     var nextSummaryFlight = 0
+    /// When a summary last asked the bus for a server while none was known (see `showSummary`).
+    var lastSummaryProbe: Double?
     /// Popups sent but not yet answered, by send order; `inFlightByKey` maps an item to its entry.
     var inFlight: [Int: InFlight] = [:]
     var inFlightByKey: [String: Int] = [:]

@@ -100,13 +100,15 @@ import Testing
 
     /// A desktop with no notification server until `appear()`; then it records popups and answers at once.
     final class LateServerSink: DesktopSink {
-        private let state = Mutex((present: false, shown: [DesktopNotification]()))
+        private let state = Mutex((present: false, shown: [DesktopNotification](), probes: 0))
         let events: AsyncStream<DesktopEvent> = AsyncStream { _ in }
         var popups: [DesktopNotification] { state.withLock { $0.shown } }
         func appear() { state.withLock { $0.present = true } }
+        /// `serverInfo` calls so far: each is a bus round trip on a real desktop.
+        var probes: Int { state.withLock { $0.probes } }
 
         func serverInfo() async throws -> NotificationServerInfo {
-            guard state.withLock({ $0.present }) else { throw DesktopError(.noServer, "no server yet") }
+            guard state.withLock({ $0.probes += 1; return $0.present }) else { throw DesktopError(.noServer, "no server yet") }
             return NotificationServerInfo(name: "late", vendor: "tests", version: "1", specVersion: "1.2", capabilities: ["body"])
         }
 
@@ -122,7 +124,8 @@ import Testing
     }
 
     /// With no server, a flood waits as its first few popups plus one summary, not one entry per
-    /// folded item (those filled the 500-entry queue and came back as one Notify each).
+    /// folded item (those filled the 500-entry queue and came back as one Notify each), and asks the
+    /// bus for a server at most once per interval, not once per item.
     @Test func aFloodWithNoServerWaitsAsOneSummary() async throws {
         let clock = ManualClock()
         let sink = LateServerSink()
@@ -136,6 +139,9 @@ import Testing
         for n in 1...1_000 { await agent.ingest([item(n)], source: "work", complete: false) }
         #expect(await agent.countJSON()["total"] == 1_000)
         #expect(await agent.statusJSON()["waiting_popups"] == 6, "five items and one summary wait")
+        // The five items' popups asked for a server each, the summary once for its interval (the
+        // clock has not moved), not once per folded item.
+        #expect(sink.probes == 6, "\(sink.probes) serverInfo calls")
         clock.advance(by: 0.25)  // the folds since join the waiting summary
         let joined = await Eventually.holds(timeout: .seconds(15)) { await agent.summaryUpdatePending == false }
         #expect(joined)
