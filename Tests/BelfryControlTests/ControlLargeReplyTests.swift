@@ -7,9 +7,12 @@ import Testing
 /// requests and does not read its replies is held back (its requests are not read), not dropped.
 /// The cap's other job, dropping a subscriber that stops reading, is in ControlSubscriptionTests.
 @Suite struct ControlLargeReplyTests {
+    /// With a 256 KiB cap, so the suite stays light (the 3 MiB `list` through the real agent and
+    /// binary is CLIOutputTests.aListOverThreeMiBArrivesWholeAndLimitPagesIt).
     @Test func aReplyThreeTimesTheOutputCapIsDeliveredWhole() async throws {
-        let size = 3 * 1024 * 1024
-        try await withServer { path, _ in
+        let cap = 256 * 1024
+        let size = 3 * cap
+        try await withServer(configure: { $0.maxOutputBytes = cap }) { path, _ in
             let result = try await onThread {
                 try ControlClient(path: path, timeout: .seconds(30)).call("big", params: ["bytes": .number(Double(size))])
             }

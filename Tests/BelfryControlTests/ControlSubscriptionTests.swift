@@ -78,7 +78,7 @@ import Testing
     /// The cap is on events: a reply four times its size on a subscribed connection (a bar that also
     /// asks for `list`) arrives whole, and the subscription goes on.
     @Test func aLargeReplyOnASubscribedConnectionIsNotTakenForAStuckSubscriber() async throws {
-        let cap = 256 * 1024
+        let cap = 64 * 1024
         try await withServer(configure: { $0.maxOutputBytes = cap }) { path, handler in
             let client = try ControlClient(path: path, timeout: .seconds(30))
             try await onThread { _ = try client.call("subscribe") }
