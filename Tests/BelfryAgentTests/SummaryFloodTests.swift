@@ -16,6 +16,16 @@ import Testing
              createdAt: 1_800_000_000, urgency: .normal)
     }
 
+    /// An agent on `sink` whose monotonic clock and timer are `clock` (the wall clock stands still).
+    func makeAgent(_ desktop: String = "", sink: some DesktopSink, clock: ManualClock) throws -> Agent {
+        let config = try ConfigLoader.parse(desktop + DesktopPolicyTests.source("work"), file: "test.toml")
+        var logger = Logger(label: "belfry-test")
+        logger.logLevel = .critical
+        return Agent(config: config, sink: sink, transport: DesktopPolicyTests.NoTransport(), stateFile: nil,
+                     state: PersistedState(), environment: [:], logger: logger,
+                     now: { 1_800_000_000 }, monotonic: { clock.now }, sleep: { await clock.sleep(until: $0) })
+    }
+
     func isSummary(_ call: FakeNotificationServer.NotifyCall) -> Bool { call.summary.hasSuffix(" new from work") }
 
     @Test func aFloodAgainstAStalledServerIsCountedAtOnceAndItsSummaryUpdatedBoundedly() async throws {
@@ -24,12 +34,7 @@ import Testing
         let server = try await FakeNotificationServer.start(busAddress: bus.address)
         let sink = DBusNotifications(busAddress: bus.address, callTimeout: .seconds(60))
         let clock = ManualClock()
-        let config = try ConfigLoader.parse(DesktopPolicyTests.source("work"), file: "test.toml")  // burst_limit 5 per 10 s
-        var logger = Logger(label: "belfry-test")
-        logger.logLevel = .critical
-        let agent = Agent(config: config, sink: sink, transport: DesktopPolicyTests.NoTransport(), stateFile: nil,
-                          state: PersistedState(), environment: [:], logger: logger,
-                          now: { 1_800_000_000 }, monotonic: { clock.now }, sleep: { await clock.sleep(until: $0) })
+        let agent = try makeAgent(sink: sink, clock: clock)  // burst_limit 5 per 10 s
         await agent.refreshServer()
         await agent.ingest([], source: "work", complete: true)  // the first listing: what follows is new, not backlog
 
@@ -75,13 +80,8 @@ import Testing
 
     @Test func aSteadyTrickleUpdatesTheSummaryAtMostEveryInterval() async throws {
         let clock = ManualClock()
-        let config = try ConfigLoader.parse("[desktop]\nburst_limit = 1\n" + DesktopPolicyTests.source("work"), file: "test.toml")
         let sink = DesktopPolicyTests.RecordingSink()
-        var logger = Logger(label: "belfry-test")
-        logger.logLevel = .critical
-        let agent = Agent(config: config, sink: sink, transport: DesktopPolicyTests.NoTransport(), stateFile: nil,
-                          state: PersistedState(), environment: [:], logger: logger,
-                          now: { 1_800_000_000 }, monotonic: { clock.now }, sleep: { await clock.sleep(until: $0) })
+        let agent = try makeAgent("[desktop]\nburst_limit = 1\n", sink: sink, clock: clock)  // burst_limit 1
         await agent.ingest([], source: "work", complete: true)
         // 100 items, one every 10 ms for a second: one popup, then the summary at most every 250 ms.
         for n in 1...100 {
@@ -129,12 +129,7 @@ import Testing
     @Test func aFloodWithNoServerWaitsAsOneSummary() async throws {
         let clock = ManualClock()
         let sink = LateServerSink()
-        let config = try ConfigLoader.parse(DesktopPolicyTests.source("work"), file: "test.toml")  // burst_limit 5
-        var logger = Logger(label: "belfry-test")
-        logger.logLevel = .critical
-        let agent = Agent(config: config, sink: sink, transport: DesktopPolicyTests.NoTransport(), stateFile: nil,
-                          state: PersistedState(), environment: [:], logger: logger,
-                          now: { 1_800_000_000 }, monotonic: { clock.now }, sleep: { await clock.sleep(until: $0) })
+        let agent = try makeAgent(sink: sink, clock: clock)  // burst_limit 5 per 10 s
         await agent.ingest([], source: "work", complete: true)
         for n in 1...1_000 { await agent.ingest([item(n)], source: "work", complete: false) }
         #expect(await agent.countJSON()["total"] == 1_000)
