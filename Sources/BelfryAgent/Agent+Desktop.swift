@@ -6,6 +6,7 @@ extension Agent {
         // The server answers Notify before it signals about that popup, but the answer may not be
         // recorded yet: record what is in flight first.
         if !inFlight.isEmpty { await settle() }
+        if summariesInFlight { await settleSummaries() }
         switch event {
         case .activationToken(let id, let token):
             if popups[id] != nil { activationTokens[id] = token }

@@ -67,10 +67,8 @@ extension Agent {
                 folded.append(item.key)
             }
         }
-        if !folded.isEmpty {
-            logger.info("\(source.name): burst of \(folded.count) more item(s) folded into a summary")
-            await showSummary(source: source, keys: folded, backlog: false)
-        }
+        // Logged when the summary update leaves (at most 4 a second), not per item of a flood.
+        if !folded.isEmpty { await showSummary(source: source, keys: folded, backlog: false) }
     }
 
     func show(_ item: Item, replacing: UInt32) async {
@@ -92,7 +90,7 @@ extension Agent {
     /// comes (`land`); anything that needs it first calls `settle()`.
     func launch(_ n: DesktopNotification, popup: Popup, key: String, orWait w: Waiting) async {
         guard serverInfo != nil else {
-            if waiting.count < 500 { waiting.append(w) }
+            wait(w)
             return
         }
         // Back-pressure: a bounded number in flight, so a burst neither grows without limit nor
@@ -164,35 +162,19 @@ extension Agent {
             logger.warning("cannot show a popup: \(message); it will be shown when a notification server is there")
             serverInfo = nil
         }
-        if waiting.count < 500 { waiting.append(w) }
+        wait(w)
     }
 
-    func showSummary(source: SourceConfig, keys: [String], backlog: Bool) async {
-        guard !keys.isEmpty else { return }
-        if serverInfo == nil { await refreshServer() }
-        var all = keys
-        let previous = summaryBySource[source.name]
-        if let previous, let old = popups[previous], !backlog { all = old.keys + keys }
-        let n = composer.summary(count: all.count, source: source, backlog: backlog, replacing: previous ?? 0)
-        journal(keys)
-        guard let id = await deliver(n, orWait: .summary(source: source.name, keys: keys, backlog: backlog)) else { return }
-        popups[id] = Popup(source: source.name, keys: all, link: source.webURL, isSummary: true)
-        summaryBySource[source.name] = id
-    }
-
-    /// Sends a popup and waits for its id (summaries, which are few); with no notification server
-    /// (yet) it waits in a bounded queue instead.
-    func deliver(_ n: DesktopNotification, orWait w: Waiting) async -> UInt32? {
-        if serverInfo != nil {
-            do {
-                return try await sink.notify(n)
-            } catch {
-                popupFailed(error, orWait: w)
-                return nil
-            }
+    /// Queues a popup until a notification server is there: at most `maxWaiting` entries; the
+    /// keys of a source's summaries join its one waiting summary instead of taking more.
+    func wait(_ w: Waiting) {
+        if case .summary(let source, let keys, let backlog) = w,
+           let i = waiting.lastIndex(where: { if case .summary(source, _, _) = $0 { true } else { false } }),
+           case .summary(_, let queued, let queuedBacklog) = waiting[i] {
+            waiting[i] = .summary(source: source, keys: queued + keys, backlog: queuedBacklog && backlog)
+            return
         }
-        if waiting.count < 500 { waiting.append(w) }
-        return nil
+        if waiting.count < Self.maxWaiting { waiting.append(w) }
     }
 
     /// Asks the server what it can do; nil when there is none.

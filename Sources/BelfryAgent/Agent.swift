@@ -47,6 +47,8 @@ public actor Agent {
     let now: @Sendable () -> Double
     /// Seconds on a monotonic clock (any origin): what timers compare against. Never shown.
     let monotonic: @Sendable () -> Double
+    /// Sleeps until a time on `monotonic` (the summary timer); tests inject a clock they advance.
+    let sleep: @Sendable (Double) async -> Void
     let stateFile: StateFile?
     let sink: any DesktopSink
     let transport: any HTTPTransport
@@ -66,6 +68,13 @@ public actor Agent {
     var summaryBySource: [String: UInt32] = [:]
     var activationTokens: [UInt32: String] = [:]
     var waiting: [Waiting] = []
+    /// Popups that wait for a notification server, at most; items beyond stay unread and listed.
+    static let maxWaiting = 500
+    /// Per source, its summary popup's updates (see `SummaryUpdate`).
+    var summaryUpdates: [String: SummaryUpdate] = [:]
+    var nextSummaryFlight = 0
+    /// When a summary last asked the bus for a server while none was known (see `showSummary`).
+    var lastSummaryProbe: Double?
     /// Popups sent but not yet answered, by send order; `inFlightByKey` maps an item to its entry.
     var inFlight: [Int: InFlight] = [:]
     var inFlightByKey: [String: Int] = [:]
@@ -107,7 +116,8 @@ public actor Agent {
     public init(config: BelfryConfig, sink: any DesktopSink, transport: any HTTPTransport, stateFile: StateFile?,
                 state: PersistedState, environment: [String: String], logger: Logger,
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                monotonic: @escaping @Sendable () -> Double = Agent.continuousClock()) {
+                monotonic: @escaping @Sendable () -> Double = Agent.continuousClock(),
+                sleep: (@Sendable (Double) async -> Void)? = nil) {
         self.config = config
         self.sink = sink
         self.transport = transport
@@ -116,6 +126,7 @@ public actor Agent {
         self.logger = logger
         self.now = now
         self.monotonic = monotonic
+        self.sleep = sleep ?? { deadline in try? await Task.sleep(for: .seconds(max(0, deadline - monotonic()))) }
         self.inbox = Inbox(state: state, maxSeen: config.agent.maxSeen)
         self.composer = PopupComposer(desktop: config.desktop, capabilities: [])
         self.limiter = BurstLimiter(limit: config.desktop.burstLimit, window: config.desktop.burstWindow)

@@ -17,9 +17,8 @@ public struct AgentControlHandler: ControlHandler {
             guard let s = try await source(p) else { return c }
             return ["total": c["sources"]?[s] ?? 0, "sources": .object([s: c["sources"]?[s] ?? 0])]
         case "list":
-            let items = await agent.unreadItems(source: try await source(p))
             // `unread` is accepted for scripts but changes nothing: the agent keeps unread items only.
-            return ["items": .array(items.map(Agent.itemJSON))]
+            return await agent.listJSON(try ListQuery.parse(p, source: try await source(p)))
         case "open":
             guard let key = p["key"]?.string else { throw .invalidParams("open needs {\"key\": \"SOURCE:ID\"}") }
             guard await agent.openItem(key: key) else { throw ControlError(code: ControlError.Code.notFound, message: "no unread item \(key)") }

@@ -172,12 +172,13 @@ var belfryBinary: String {
 
 /// A config for a child or in-process agent.
 func agentConfig(dir: String, preset: String, baseURL: String, transport: String = "auto",
-                 pollInterval: String = "60s", desktop: String = "") -> String {
+                 pollInterval: String = "60s", desktop: String = "", agent: String = "") -> String {
     """
     [agent]
     state_file = "\(dir)/state.json"
     control_socket = "\(dir)/run/control.sock"
     log_level = "warning"
+    \(agent)
     [desktop]
     \(desktop)
     [[source]]

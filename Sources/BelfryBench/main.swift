@@ -3,7 +3,7 @@ import Foundation
 
 // belfry-bench: the performance figures of issue 8, printed as a Markdown table (stdout); progress on
 // stderr. `scripts/bench.sh` (make bench) builds in release, runs this and writes BENCHMARKS.md.
-//   belfry-bench [all|latency|sustained|burst|idle|start|state|poll]… [--quick]
+//   belfry-bench [all|latency|sustained|burst|flood|idle|start|state|poll]… [--quick]   (one or more figures, or all)
 //   belfry-bench soak [--quick]     (scripts/soak.sh, make soak: ≥ 10 minutes; --quick: 5,000 items in 1 minute)
 
 signal(SIGPIPE, SIG_IGN) // a stream reader that left must not kill the bench
@@ -12,7 +12,7 @@ MallocArenas.limit(environment: ProcessInfo.processInfo.environment)
 let args = Array(CommandLine.arguments.dropFirst())
 let quick = args.contains("--quick")
 var figures = Set(args.filter { !$0.hasPrefix("--") && Double($0) == nil })
-if figures.isEmpty || figures.contains("all") { figures = ["latency", "sustained", "burst", "idle", "start", "state", "poll"] }
+if figures.isEmpty || figures.contains("all") { figures = ["latency", "sustained", "burst", "flood", "idle", "start", "state", "poll"] }
 
 func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 func mb(_ kB: Int) -> String { String(format: "%.1f MB", Double(kB) / 1024) }
@@ -102,6 +102,16 @@ do {
         row("first run: popups", "\(r.popups.map(String.init).joined(separator: ", ")) (\"\(r.summary)\"); items recorded: \(r.seen.map(String.init).joined(separator: ", "))",
             "exactly 1", r.popups.allSatisfy { $0 == 1 })
         row("first run: peak RSS (VmHWM)", mb(hwm), "≤ 60 MB", hwm <= 60 * 1024)
+    }
+    if figures.contains("flood") {
+        log("flood (100,000 events at 10,000/s)…")
+        let r = try await Flood().run()
+        row("flood, 100,000 SSE events at 10,000/s (default burst_limit): summary popup updates",
+            "\(r.summaryUpdates) (written in \(f(r.floodSeconds, 1)) s, taken in \(f(r.intakeSeconds, 1)) s; last: \"\(r.lastSummary)\"; \(r.itemPopups) item popups)",
+            "≤ 4 per second of intake + 2 (\(r.bound) here; 42 for 10 s)", r.summaryUpdates <= r.bound && r.summaryUpdates > 0)
+        row("flood: `count` after the last event",
+            "\(r.countAtLastEvent) of \(r.events) at the last write; exact after \(r.lagMS.map { f($0, 0) + " ms" } ?? "more than 30 s")",
+            "exact within 1 s", (r.lagMS ?? .infinity) <= 1000)
     }
     if figures.contains("idle") {
         log("idle (\(quick ? 15 : 60) s)…")

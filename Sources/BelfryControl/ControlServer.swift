@@ -16,7 +16,9 @@ public final class ControlServer: Service, Sendable {
         /// Longest request line accepted, without its LF. A longer one is answered with -32600 and
         /// its connection is closed.
         public var maxRequestBytes = 64 * 1024
-        /// Bytes queued for one client before it is dropped as not reading.
+        /// Unsent `event` bytes one subscriber may have before it is dropped as not reading; also the
+        /// unsent output above which a connection's further requests are not read (backpressure).
+        /// Replies are never cut: a reply is queued whole, whatever its size.
         public var maxOutputBytes = 1024 * 1024
         /// Connections served at once; further ones are refused with -32001.
         public var maxClients = 64

@@ -50,6 +50,9 @@ public final class FakeNotificationServer: Sendable {
         var notifyCalls: [NotifyCall] = []
         var closeCalls: [UInt32] = []
         var nextID: UInt32 = 1
+        /// `holdReplies()`: Notify is recorded, its answer waits for `releaseReplies()`.
+        var holding = false
+        var held: [CheckedContinuation<Void, Never>] = []
     }
 
     public let busAddress: String
@@ -91,11 +94,27 @@ public final class FakeNotificationServer: Sendable {
 
     /// Disconnects from the bus; the name is released with it.
     public func stop() async {
+        releaseReplies()
         let connection = state.withLock { state -> BusConnection? in defer { state.connection = nil }; return state.connection }
         await connection?.close()
     }
 
     public var notifyCalls: [NotifyCall] { state.withLock { $0.notifyCalls } }
+
+    /// Plays a stalled server: from now on each `Notify` is recorded when it is handled, but its
+    /// answer waits until `releaseReplies()`. Calls are served one at a time (as a real server's
+    /// main loop does), so the calls after a held one are not handled (nor recorded) meanwhile.
+    public func holdReplies() { state.withLock { $0.holding = true } }
+
+    /// Answers the held `Notify` and stops holding.
+    public func releaseReplies() {
+        let held = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.holding = false
+            defer { s.held.removeAll() }
+            return s.held
+        }
+        for c in held { c.resume() }
+    }
     public var closeCalls: [UInt32] { state.withLock { $0.closeCalls } }
 
     /// Returns the first `count` Notify calls once that many arrived; throws after `timeout`.
@@ -134,7 +153,16 @@ public final class FakeNotificationServer: Sendable {
     private func handle(_ call: DBusMethodCall, on connection: BusConnection) async -> DBusReply {
         switch call.member {
         case "Notify":
-            return notify(call)
+            let reply = notify(call)
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    guard s.holding else { return true }
+                    s.held.append(c)
+                    return false
+                }
+                if now { c.resume() }
+            }
+            return reply
         case "CloseNotification":
             guard call.args.count == 1, let id = call.args[0].uint32Value, case .uint32 = call.args[0] else {
                 return invalidArgs(call, expected: "u")

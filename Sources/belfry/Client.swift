@@ -99,21 +99,36 @@ struct Count: ParsableCommand {
 }
 
 struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Unread items, newest first.")
+    static let configuration = CommandConfiguration(
+        abstract: "Unread items, newest first.",
+        discussion: "With --limit, one page: --json says \"more\": true and gives \"next\", which --after takes for the next page.")
     @OptionGroup var client: ClientOptions
     @Option(help: "Only this source.") var source: String?
+    @Option(help: "At most this many items (a status bar need not pull them all).") var limit: Int?
+    @Option(help: ArgumentHelp("Continue after an earlier page: its \"next\".", valueName: "cursor")) var after: String?
     @Flag(help: "Only unread items (the agent lists unread items only; kept for scripts).") var unread = false
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
 
     func run() throws {
         var p: [String: JSONValue] = ["unread": .bool(unread)]
         if let source { p["source"] = .string(source) }
+        if let limit { p["limit"] = .number(Double(limit)) }
+        if let after { p["after"] = .string(after) }
         let r = try client.call("list", .object(p))
         client.emit(r) {
             let items = r["items"]?.array ?? []
-            if items.isEmpty { return "no unread items" }
-            return items.map { i in
+            var lines = items.map { i in
                 "\(i["key"]?.string ?? "")  \(i["title"]?.string ?? "")" + (i["link"]?.string.map { "\n    \($0)" } ?? "")
-            }.joined(separator: "\n")
+            }
+            if items.isEmpty { lines.append(after == nil ? "no unread items" : "no more unread items") }
+            if let next = r["next"]?.string {
+                let options = (source.map { " --source \($0)" } ?? "") + (limit.map { " --limit \($0)" } ?? "")
+                lines.append("more unread items follow: belfry list\(options) --after '\(next)'")
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }

@@ -41,6 +41,50 @@ import Testing
         }
     }
 
+    /// 4,000 items of 800 characters: a `list` answer of about 4 MiB, far over the socket's 1 MiB
+    /// output cap (which used to cut it: "closed the connection before answering"), comes whole
+    /// through the socket and the real binary; `--limit` and `--after` page through it.
+    @Test func aListOverThreeMiBArrivesWholeAndLimitPagesIt() async throws {
+        try await withWorld { w in
+            try await w.start(w.configText(desktop: "first_run = \"none\"", poll: "1h"))
+            try await w.firstPoll()
+            let body = String(repeating: "x", count: 800)
+            let items = (1...4_000).map { n in
+                Item(source: "work", id: "big-\(n)", title: "big \(n)", body: body, link: "https://app.example.com/\(n)",
+                     createdAt: 1_800_000_000 + Double(n), urgency: .normal)
+            }
+            await w.agent.ingest(items, source: "work", complete: false)
+
+            let direct = try await w.control("list")
+            #expect(direct["items"]?.array?.count == 4_000)
+            #expect(try await onThread { direct.serialized().utf8.count } > 3 * 1024 * 1024)
+            #expect(direct["more"] == false && direct["next"] == .null && direct["total"] == 4_000)
+
+            let all = try await Belfry.run(["list", "--json", "--socket", w.socket])
+            #expect(all.code == 0, "\(all.stderr)")
+            let stdout = all.stdout
+            let listed = try await onThread { try JSONValue.parse(stdout)["items"]?.array ?? [] }  // 4 MiB: off the task pool
+            #expect(listed.count == 4_000)
+            #expect(listed.first?["key"] == "work:big-4000", "newest first")
+
+            let first = try await Belfry.run(["list", "--json", "--limit", "10", "--socket", w.socket])
+            let page1 = try JSONValue.parse(first.stdout)
+            #expect(page1["items"]?.array?.compactMap { $0["id"]?.string } == (3_991...4_000).reversed().map { "big-\($0)" })
+            #expect(page1["more"] == true && page1["total"] == 4_000)
+            let next = try #require(page1["next"]?.string)
+            let second = try await Belfry.run(["list", "--json", "--limit", "10", "--after", next, "--socket", w.socket])
+            let page2 = try JSONValue.parse(second.stdout)
+            #expect(page2["items"]?.array?.compactMap { $0["id"]?.string } == (3_981...3_990).reversed().map { "big-\($0)" })
+
+            let human = try await Belfry.run(["list", "--limit", "2", "--socket", w.socket])
+            #expect(human.stdout.contains("more unread items follow: belfry list --limit 2 --after '"), "\(human.stdout)")
+            let zero = try await Belfry.run(["list", "--limit", "0", "--socket", w.socket])
+            #expect(zero.code == 2 && zero.stderr.contains("--limit must be at least 1"), "\(zero.stderr)")
+            let stale = try await Belfry.run(["list", "--after", "nonsense", "--socket", w.socket])
+            #expect(stale.code == 2 && stale.stderr.contains("after must be the \"next\""), "\(stale.stderr)")
+        }
+    }
+
     @Test func watchWaybarPrintsTextAltTooltipClassAndPushesChanges() async throws {
         try await withWorld { w in
             try await w.start(w.configText(desktop: "first_run = \"none\""))

@@ -75,6 +75,28 @@ import Testing
         }
     }
 
+    /// The cap is on events: a reply four times its size on a subscribed connection (a bar that also
+    /// asks for `list`) arrives whole, and the subscription goes on.
+    @Test func aLargeReplyOnASubscribedConnectionIsNotTakenForAStuckSubscriber() async throws {
+        let cap = 64 * 1024
+        try await withServer(configure: { $0.maxOutputBytes = cap }) { path, handler in
+            let client = try ControlClient(path: path, timeout: .seconds(30))
+            try await onThread { _ = try client.call("subscribe") }
+            #expect(await eventually { handler.subscriberCount == 1 })
+            let reply = try await onThread { try client.call("big", params: ["bytes": .number(Double(4 * cap))]) }
+            #expect(reply.string?.utf8.count == 4 * cap)
+            handler.push(["after": true])
+            let event = try await onThread { () -> JSONValue in
+                while true {
+                    let message = try client.nextJSON()
+                    if message["params"]?["after"] == true { return message }
+                }
+            }
+            #expect(event["method"] == "event")
+            #expect(handler.subscriberCount == 1)
+        }
+    }
+
     /// A subscriber that never reads while thousands of events are pushed must not hold up anyone:
     /// its outgoing buffer fills, it is dropped, and other clients' calls keep being answered.
     @Test func stuckSubscriberIsDroppedAndDoesNotBlockOthers() async throws {

@@ -27,6 +27,9 @@ final class StubHandler: ControlHandler {
             throw .invalidParams("expected {\"key\": string}", data: ["key": "missing"])
         case "fail-internal":
             throw .internalError("the stub broke")
+        case "big":
+            // A reply of about `bytes` bytes (a large `list`).
+            return .string(String(repeating: "b", count: params?["bytes"]?.int ?? 0))
         case "sleep":
             try? await Task.sleep(for: .seconds(params?["seconds"]?.int ?? 30))
             return "slept"

@@ -12,9 +12,8 @@ final class ClientConnection {
     /// Bytes read but not yet consumed as lines; `inputStart` is the first unconsumed byte.
     var input: [UInt8] = []
     var inputStart = 0
-    /// Bytes queued for the peer; `outputStart` is the first unsent byte.
-    var output: [UInt8] = []
-    var outputStart = 0
+    /// Lines queued for the peer: replies (always sent whole) and events (bounded).
+    var output = OutgoingQueue()
 
     /// Requests handed to the handler and not answered yet (bounded: see `ControlServer.Configuration`).
     var inFlight = 0
@@ -31,12 +30,20 @@ final class ClientConnection {
         self.pid = pid
     }
 
-    var pendingOutput: Int { output.count - outputStart }
+    var pendingOutput: Int { output.pending }
     var pendingInput: Int { input.count - inputStart }
 
-    func pollEvents(maxInFlight: Int) -> Int16 {
+    /// Whether the connection's next request may be taken: fewer than `maxInFlight` are being
+    /// handled and at most `maxOutput` bytes wait to be read by the peer. A client that sends
+    /// requests and does not read its answers is not read from either (backpressure): its replies
+    /// are never dropped, so this is what bounds them.
+    func acceptsRequests(maxInFlight: Int, maxOutput: Int) -> Bool {
+        !closeWhenFlushed && inFlight < maxInFlight && pendingOutput <= maxOutput
+    }
+
+    func pollEvents(maxInFlight: Int, maxOutput: Int) -> Int16 {
         var events: Int16 = 0
-        if !readClosed && !closeWhenFlushed && inFlight < maxInFlight { events |= Int16(POLLIN) }
+        if !readClosed && acceptsRequests(maxInFlight: maxInFlight, maxOutput: maxOutput) { events |= Int16(POLLIN) }
         if pendingOutput > 0 { events |= Int16(POLLOUT) }
         return events
     }

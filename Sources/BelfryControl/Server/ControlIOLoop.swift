@@ -121,7 +121,7 @@ final class ControlIOLoop: @unchecked Sendable {
             fds.append(pollfd(fd: acceptPaused ? -1 : listener.fd, events: Int16(POLLIN), revents: 0))
             for (id, client) in clients {
                 order.append(id)
-                fds.append(pollfd(fd: client.fd, events: client.pollEvents(maxInFlight: limits.maxRequestsInFlight), revents: 0))
+                fds.append(pollfd(fd: client.fd, events: client.pollEvents(maxInFlight: limits.maxRequestsInFlight, maxOutput: limits.maxOutputBytes), revents: 0))
             }
             do {
                 try systemCall("poll", poll(&fds, nfds_t(fds.count), -1))
@@ -154,11 +154,11 @@ final class ControlIOLoop: @unchecked Sendable {
             case .reply(let id, let bytes):
                 guard let client = clients[id] else { continue }
                 client.inFlight -= 1
-                if let bytes { enqueue(bytes, to: client) }
+                if let bytes { enqueue(bytes, to: client, as: .reply) }
                 touched.insert(id)
             case .event(let id, let bytes):
                 guard let client = clients[id] else { continue }
-                enqueue(bytes, to: client)
+                enqueue(bytes, to: client, as: .event)
                 touched.insert(id)
             case .subscriptionRefused(let id):
                 clients[id]?.subscribed = false
@@ -171,7 +171,7 @@ final class ControlIOLoop: @unchecked Sendable {
         if stopping { return false }
         for id in touched {
             guard let client = clients[id] else { continue }
-            // A finished request may have been what held further lines back.
+            // A finished request (or sent output) may have been what held further lines back.
             processInput(client)
             settle(client)
         }
@@ -283,9 +283,12 @@ final class ControlIOLoop: @unchecked Sendable {
         }
     }
 
-    /// Consumes complete lines while the client may have more requests in flight.
+    /// Consumes complete lines while the client may have more requests in flight and is reading
+    /// what it was sent (see `ClientConnection.acceptsRequests`).
     private func processInput(_ client: ClientConnection) {
-        while clients[client.id] != nil, !client.closeWhenFlushed, client.inFlight < limits.maxRequestsInFlight {
+        while clients[client.id] != nil,
+            client.acceptsRequests(maxInFlight: limits.maxRequestsInFlight, maxOutput: limits.maxOutputBytes)
+        {
             let unread = client.input[client.inputStart...]
             let end: Int
             if let newline = unread.firstIndex(of: UInt8(ascii: "\n")) {
@@ -316,11 +319,13 @@ final class ControlIOLoop: @unchecked Sendable {
     private func handle(line: ArraySlice<UInt8>, from client: ClientConnection) {
         switch ParsedLine(line: line) {
         case .invalid(let id, let error):
-            enqueue(JSONRPCLine.error(id: id, error), to: client)
+            enqueue(JSONRPCLine.error(id: id, error), to: client, as: .reply)
         case .request(let request) where request.method == "subscribe":
             if client.subscribed {
                 if let id = request.id {
-                    enqueue(JSONRPCLine.error(id: id, .invalidRequest("invalid request: already subscribed on this connection")), to: client)
+                    enqueue(
+                        JSONRPCLine.error(id: id, .invalidRequest("invalid request: already subscribed on this connection")),
+                        to: client, as: .reply)
                 }
                 return
             }
@@ -343,43 +348,43 @@ final class ControlIOLoop: @unchecked Sendable {
         enqueue(
             JSONRPCLine.error(
                 id: .null, .invalidRequest("request too large: a request line may have at most \(limits.maxRequestBytes) bytes")),
-            to: client)
+            to: client, as: .reply)
         client.closeWhenFlushed = true
     }
 
     // MARK: Writing
 
-    private func enqueue(_ bytes: [UInt8], to client: ClientConnection) {
-        guard client.pendingOutput + bytes.count <= limits.maxOutputBytes else {
+    /// Queues a line. A reply is always queued whole, whatever its size: a client that does not
+    /// read its replies is bounded by not reading its further requests (`acceptsRequests`). An
+    /// event is unsolicited: a subscriber whose unsent events would exceed `maxOutputBytes` has
+    /// stopped reading (a stuck bar) and is dropped.
+    private func enqueue(_ bytes: [UInt8], to client: ClientConnection, as kind: OutgoingQueue.Kind) {
+        if kind == .event, client.output.pendingEvents + bytes.count > limits.maxOutputBytes {
             logger.warning(
                 "dropped a control client that does not read: its outgoing buffer is full",
                 metadata: client.metadata.merging(["limit": "\(limits.maxOutputBytes)"]) { a, _ in a })
             disconnect(client, reason: "outgoing buffer overflow")
             return
         }
-        client.output.append(contentsOf: bytes)
+        client.output.append(bytes, kind: kind)
     }
 
     private func flush(_ client: ClientConnection) {
-        while client.pendingOutput > 0 {
-            let sent: Int
-            do {
-                sent = try systemCall("send", client.output.withUnsafeBytes { buffer in
-                    send(client.fd, buffer.baseAddress! + client.outputStart, client.pendingOutput, Int32(MSG_NOSIGNAL))
-                })
-            } catch {
-                if error.isWouldBlock { break }
+        while true {
+            let result = client.output.withNextBytes { buffer in
+                Result { () throws(SystemCallError) -> Int in
+                    try systemCall("send", send(client.fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL)))
+                }
+            }
+            guard let result else { return }
+            switch result {
+            case .success(let sent):
+                client.output.consume(sent)
+            case .failure(let error):
+                if error.isWouldBlock { return }
                 disconnect(client, reason: error.errno == EPIPE || error.errno == ECONNRESET ? "peer went away" : "\(error)")
                 return
             }
-            client.outputStart += sent
-        }
-        if client.outputStart == client.output.count {
-            client.output.removeAll(keepingCapacity: client.output.capacity <= 64 * 1024)
-            client.outputStart = 0
-        } else if client.outputStart > client.output.count / 2 {
-            client.output.removeFirst(client.outputStart)
-            client.outputStart = 0
         }
     }
 
