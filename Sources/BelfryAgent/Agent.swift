@@ -115,7 +115,7 @@ public actor Agent {
         self.now = now
         self.monotonic = monotonic
         self.inbox = Inbox(state: state, maxSeen: config.agent.maxSeen)
-        self.composer = PopupComposer(desktop: config.desktop, capabilities: [])
+        self.composer = PopupComposer(desktop: config.desktop, capabilities: [], icons: IconTheme(environment: environment))
         self.limiter = BurstLimiter(limit: config.desktop.burstLimit, window: config.desktop.burstWindow)
         for s in config.sources where s.enabled {
             sources[s.name] = s
@@ -201,7 +201,7 @@ public actor Agent {
         dropToken(name)
         guard authWarned.insert(name).inserted else { return }
         logger.error("\(message)")
-        let n = DesktopNotification(appName: config.desktop.appName, appIcon: config.desktop.icon,
+        let n = DesktopNotification(appName: composer.appName(for: sources[name]), appIcon: composer.icon(for: sources[name]),
                                     summary: "Belfry: \(name) refused its token", body: PopupComposer.clean(message, max: 300),
                                     hints: NotificationHints(urgency: 2, category: "network.error"),
                                     expireTimeout: config.desktop.expireTimeout)

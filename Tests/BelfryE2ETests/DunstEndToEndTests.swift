@@ -19,7 +19,7 @@ import Testing
             let shown = try #require(w.desktop.printed.last)
             #expect(shown.summary == "Solve failed")
             #expect(shown.body == "Model &lt;prod&gt; is infeasible &amp; stopped", "dunst renders markup: provider text is escaped")
-            #expect(shown.fields["appname"] == "Belfry")
+            #expect(shown.fields["appname"] == "work", "the source's own name: servers group by it")
             #expect(shown.fields["desktop_entry"] == "belfry")
             #expect(shown.fields["category"] == "im.received")
             #expect(shown.fields["actions"]?.contains("default") == true)
