@@ -6,7 +6,8 @@ import Testing
 /// (scripts/deps.sh installs them); without them these tests fail, they do not skip.
 ///
 /// `BELFRY_SCREENSHOT=/path/to.png` also saves the popup of the coalescing test as a PNG
-/// (ImageMagick's `import`), which is how docs/screenshot.png is made.
+/// (ImageMagick's `import`). docs/screenshot.png is xfce4-notifyd under Xvfb on a private bus (it
+/// draws the default action as a button), the agent against the emulator, captured with `import`.
 @Suite(.serialized) struct DunstEndToEndTests {
     @Test func aNewItemPopsAndTheDefaultActionOpensItAndMarksItRead() async throws {
         try await withDunst(preset: .jaot) { w in
