@@ -37,10 +37,12 @@ import Testing
     @Test func anIconInNoThemeIsReplacedByAStockOneUntilItIsInstalled() async throws {
         try await withWorld { w in
             try install(w.dir + "/system/icons/Adwaita/48x48/legacy/mail-unread.png")
-            try await w.start(w.configText(), log: LogCapture(), environment: iconEnvironment(w))
+            let log = LogCapture()
+            try await w.start(w.configText(), log: log, environment: iconEnvironment(w))
             try await w.waitUntilPolled()
             _ = try await w.addItems(#"[{"title":"before make install"}]"#)
             #expect(try await w.server!.waitForNotifyCalls(1)[0].appIcon == "mail-unread", "`belfry` is in no theme")
+            #expect(log.contains(#"icon "belfry" is in no icon theme (`make install` installs it); popups show "mail-unread" instead"#))
 
             // What `make install` puts in place (the user's own data folder), then a reload.
             try install(w.dir + "/data/icons/hicolor/scalable/apps/belfry.svg")

@@ -88,4 +88,23 @@ import Testing
             #expect(run.clock.pendingSleeps.contains { $0 >= .seconds(60) - Self.interval * 3 }, "its backoff is pending")
         }
     }
+
+    @Test func whileTheStreamIsDownAListingsRetryAfterIsWaitedOut() async throws {
+        try await withWorld(preset: .visualLayer, server: false, options: Self.options) { w in
+            let run = try startFeed(w, transport: "stream")
+            defer { run.task.cancel() }
+            try await w.eventually("the stream is up") {
+                (try await w.admin("GET", "/_emulator/streams")["open"]?.int ?? 0) == 1
+            }
+            try await pollerAsleep(run.clock, w)
+            try await w.admin("POST", "/_emulator/faults", #"{"kind":"status","status":429,"retry_after":"30","times":1,"path":"/api/v1/notifications","method":"GET"}"#)
+            try await w.admin("POST", "/_emulator/faults", #"{"kind":"drop_stream"}"#)
+            // The listing at the drop is refused with Retry-After: 30; the poller then waits 30 s
+            // (plus at most 1 s), not its 5 s interval.
+            try await w.eventually("the poller waits out the Retry-After") {
+                run.clock.pendingSleeps.contains { $0 >= .seconds(30) && $0 <= .seconds(31) }
+            }
+            #expect(!run.clock.pendingSleeps.contains(Self.interval))
+        }
+    }
 }
