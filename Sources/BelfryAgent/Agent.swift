@@ -65,6 +65,8 @@ public actor Agent {
     var popupByKey: [String: UInt32] = [:]
     var summaryBySource: [String: UInt32] = [:]
     var activationTokens: [UInt32: String] = [:]
+    /// How the last link was opened (logged when it changes).
+    var launchRoute: LaunchRoute?
     var waiting: [Waiting] = []
     /// Popups sent but not yet answered, by send order; `inFlightByKey` maps an item to its entry.
     var inFlight: [Int: InFlight] = [:]
