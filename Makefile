@@ -19,6 +19,8 @@ install: build
 	install -d "$(DESTDIR)$(UNITDIR)"
 	sed 's|^ExecStart=.*|ExecStart=$(BINDIR)/belfry run|' systemd/belfry.service > "$(DESTDIR)$(UNITDIR)/belfry.service"
 	install -Dm644 share/belfry.desktop "$(DESTDIR)$(DATADIR)/applications/belfry.desktop"
+	install -Dm644 share/icons/hicolor/scalable/apps/belfry.svg "$(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/belfry.svg"
+	install -Dm644 share/icons/hicolor/symbolic/apps/belfry-symbolic.svg "$(DESTDIR)$(DATADIR)/icons/hicolor/symbolic/apps/belfry-symbolic.svg"
 	install -Dm644 config.example.toml "$(DESTDIR)$(DATADIR)/doc/belfry/config.example.toml"
 	install -Dm644 README.md "$(DESTDIR)$(DATADIR)/doc/belfry/README.md"
 	install -d "$(DESTDIR)$(DATADIR)/bash-completion/completions" "$(DESTDIR)$(DATADIR)/zsh/site-functions" "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d"
@@ -35,6 +37,7 @@ uninstall:
 	rm -f "$(DESTDIR)$(BINDIR)/belfry" "$(DESTDIR)$(UNITDIR)/belfry.service" "$(DESTDIR)$(DATADIR)/applications/belfry.desktop"
 	rm -f "$(DESTDIR)$(DATADIR)/bash-completion/completions/belfry" "$(DESTDIR)$(DATADIR)/zsh/site-functions/_belfry" "$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/belfry.fish"
 	rm -f "$(DESTDIR)$(MANDIR)/man1/belfry.1"
+	rm -f "$(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/belfry.svg" "$(DESTDIR)$(DATADIR)/icons/hicolor/symbolic/apps/belfry-symbolic.svg"
 	rm -rf "$(DESTDIR)$(DATADIR)/doc/belfry"
 
 test:

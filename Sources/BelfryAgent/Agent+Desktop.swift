@@ -15,7 +15,7 @@ extension Agent {
             let token = activationTokens.removeValue(forKey: id)
             switch key {
             case "default", "open":
-                if let link = popup.link { open(link, activationToken: token) }
+                if let link = popup.link { await open(link, activationToken: token) }
                 if config.desktop.markReadOn.contains("open") { await markRead(keys: popup.keys) }
             case "mark-read":
                 if config.desktop.markReadOn.contains("mark-read") { await markRead(keys: popup.keys) }
@@ -74,13 +74,24 @@ extension Agent {
         if summaryBySource[popup.source] == id { summaryBySource.removeValue(forKey: popup.source) }
     }
 
-    /// Opens a deep link with the configured opener (argv, never a shell), only http and https.
-    func open(_ link: String, activationToken: String?) {
+    /// Opens a deep link, only http and https, outside the agent's unit where it can (the OpenURI
+    /// portal for the plain `xdg-open` opener, else a transient unit running the opener; see
+    /// `LaunchRoute`), else with the configured opener as its child (argv, never a shell). The route
+    /// is logged when it changes.
+    func open(_ link: String, activationToken: String?) async {
         let lower = link.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
             logger.warning("refusing to open a link that is not http(s)")
             return
         }
+        let opener = config.desktop.opener
+        let route = await sink.launch(opener + [link], url: link, defaultHandler: opener == ["xdg-open"],
+                                      activationToken: activationToken)
+        if route != launchRoute {
+            logger.notice("links open through \(route)")
+            launchRoute = route
+        }
+        guard route == .direct else { return }
         var env: [String: String] = [:]
         if let activationToken {
             env["XDG_ACTIVATION_TOKEN"] = activationToken

@@ -30,10 +30,13 @@ extension Agent {
                 landed(action.id)
             } catch {
                 let attempts = action.attempts + 1
-                // Jitter first, then Retry-After as a floor: the jitter must never bring a retry before it.
                 var delay = min(600.0, 2.0 * Double(1 << min(attempts, 9))) * Double.random(in: 0.5...1.0)
                 if let e = error as? ProviderError {
-                    if case .rateLimited(let ra?) = e.kind { delay = min(Inbox.maxRetryDelay, max(delay, ra.seconds)) }
+                    // A Retry-After replaces the backoff (its time plus a little jitter, never before it).
+                    if case .rateLimited(let ra?) = e.kind {
+                        var random = SystemRandomNumberGenerator()
+                        delay = Backoff.honouring(ra, cap: .seconds(Inbox.maxRetryDelay), floor: .seconds(1), using: &random).seconds
+                    }
                     if e.kind == .auth { dropToken(action.source) }
                 }
                 logger.warning("\(action.source): \(action.kind.rawValue) not delivered (attempt \(attempts)), retrying in \(Int(delay))s: \(error)")

@@ -67,6 +67,8 @@ public actor Agent {
     var popupByKey: [String: UInt32] = [:]
     var summaryBySource: [String: UInt32] = [:]
     var activationTokens: [UInt32: String] = [:]
+    /// How the last link was opened (logged when it changes).
+    var launchRoute: LaunchRoute?
     var waiting: [Waiting] = []
     /// Popups that wait for a notification server, at most; items beyond stay unread and listed.
     static let maxWaiting = 500
@@ -128,7 +130,7 @@ public actor Agent {
         self.monotonic = monotonic
         self.sleep = sleep ?? { deadline in try? await Task.sleep(for: .seconds(max(0, deadline - monotonic()))) }
         self.inbox = Inbox(state: state, maxSeen: config.agent.maxSeen)
-        self.composer = PopupComposer(desktop: config.desktop, capabilities: [])
+        self.composer = PopupComposer(desktop: config.desktop, capabilities: [], icons: IconTheme(environment: environment))
         self.limiter = BurstLimiter(limit: config.desktop.burstLimit, window: config.desktop.burstWindow)
         for s in config.sources where s.enabled {
             sources[s.name] = s
@@ -226,7 +228,7 @@ public actor Agent {
         dropToken(name)
         guard authWarned.insert(name).inserted else { return }
         logger.error("\(message)")
-        let n = DesktopNotification(appName: config.desktop.appName, appIcon: config.desktop.icon,
+        let n = DesktopNotification(appName: composer.appName(for: sources[name]), appIcon: composer.icon(for: sources[name]),
                                     summary: "Belfry: \(name) refused its token", body: PopupComposer.clean(message, max: 300),
                                     hints: NotificationHints(urgency: 2, category: "network.error"),
                                     expireTimeout: config.desktop.expireTimeout)

@@ -65,6 +65,7 @@ public struct AgentRunner {
 
     public func prepare(trapSignals: Bool) async throws -> Prepared {
         for w in config.warnings { logger.warning("\(w)") }
+        IconTheme(environment: environment).noteMissing(config, logger: logger)
         let stateFile = StateFile(path: statePath)
         try stateFile.lock()
         let state = stateFile.load(warning: { [logger] in logger.warning("\($0)") })

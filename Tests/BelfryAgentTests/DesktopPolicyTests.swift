@@ -169,10 +169,14 @@ import Testing
 
     @Test func aSourceIconOverridesTheDesktopIcon() async throws {
         let clock = TestNow(1_800_000_000)
-        let text = "[desktop]\nicon = \"belfry\"\nfirst_run = \"all\"\n" + Self.source("work", "icon = \"mail-unread\"") + "\n" + Self.source("home")
+        // Icons that exist wherever the test runs: paths (names are looked up in the machine's themes).
+        let desktopIcon = "/tmp/belfry-desktop-icon-\(getpid()).svg", sourceIcon = "/tmp/belfry-source-icon-\(getpid()).svg"
+        for path in [desktopIcon, sourceIcon] { close(open(path, O_CREAT | O_WRONLY, 0o600)) }
+        defer { unlink(desktopIcon); unlink(sourceIcon) }
+        let text = "[desktop]\nicon = \"\(desktopIcon)\"\nfirst_run = \"all\"\n" + Self.source("work", "icon = \"\(sourceIcon)\"") + "\n" + Self.source("home")
         let (agent, sink) = try makeAgent(text, clock: clock)
         await agent.ingest([item("w", clock, source: "work")], source: "work", complete: true)
         await agent.ingest([item("h", clock, source: "home")], source: "home", complete: true)
-        #expect(sink.popups.map(\.appIcon) == ["mail-unread", "belfry"])
+        #expect(sink.popups.map(\.appIcon) == [sourceIcon, desktopIcon])
     }
 }

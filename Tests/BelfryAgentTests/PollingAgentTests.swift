@@ -24,8 +24,8 @@ import Testing
             #expect(failed.hints["urgency"] == .byte(2))
             let done = try #require(calls.first { $0.summary == "Solve completed" })
             #expect(done.body == "Status: optimal &amp; done")
-            #expect(done.actions == ["default", "Open", "open", "Open", "mark-read", "Mark read"])
-            #expect(done.appName == "Belfry")
+            #expect(done.actions == ["default", "Open", "mark-read", "Mark read"])
+            #expect(done.appName == "work")
             // Several more polls: nothing pops again.
             try await Task.sleep(for: .milliseconds(2500))
             #expect(w.server!.notifyCalls.count == 2)

@@ -23,7 +23,7 @@ import Testing
         logger.logLevel = .critical
         return Agent(config: config, sink: sink, transport: DesktopPolicyTests.NoTransport(), stateFile: nil,
                      state: PersistedState(), environment: [:], logger: logger,
-                     now: { 1_800_000_000 }, monotonic: { clock.now }, sleep: { await clock.sleep(until: $0) })
+                     now: { 1_800_000_000 }, monotonic: { clock.seconds }, sleep: { await clock.sleep(until: $0) })
     }
 
     func isSummary(_ call: FakeNotificationServer.NotifyCall) -> Bool { call.summary.hasSuffix(" new from work") }

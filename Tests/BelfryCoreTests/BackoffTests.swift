@@ -64,3 +64,26 @@ import Testing
         #expect(delay >= backoff.policy.floor && delay <= ceiling)
     }
 }
+
+@Test func aNamedTimeReplacesTheBackoffWithASmallJitter() {
+    var backoff = Backoff(policy: .init(initial: .seconds(1), maximum: .seconds(180), floor: .milliseconds(500)))
+    var max = MaxRandom()
+    for _ in 0..<4 { _ = backoff.nextDelay(using: &max) }   // several failures: the next ceiling is 16 s
+    #expect(backoff.nextDelay(honouring: .seconds(2), cap: .seconds(3600), using: &max) == .milliseconds(2200),
+            "the service's 2 s plus at most a tenth, not 16 s")
+    #expect(backoff.attempt == 5, "the attempt still counts")
+    var min = MinRandom()
+    #expect(backoff.nextDelay(honouring: .seconds(2), cap: .seconds(3600), using: &min) >= .seconds(2), "never before it")
+}
+
+@Test func theJitterOnANamedTimeIsAtLeast100msAndAtMostASecond() {
+    var max = MaxRandom()
+    #expect(Backoff.honouring(.milliseconds(200), cap: .seconds(60), floor: .zero, using: &max) == .milliseconds(300))
+    #expect(Backoff.honouring(.seconds(120), cap: .seconds(3600), floor: .zero, using: &max) == .seconds(121))
+    #expect(Backoff.honouring(.seconds(7200), cap: .seconds(3600), floor: .zero, using: &max) == .seconds(3600), "capped")
+    #expect(Backoff.honouring(.zero, cap: .seconds(60), floor: .seconds(1), using: &max) == .seconds(1), "the floor holds")
+    var seeded = SeededRandom(seed: 3)
+    let spread = Set((0..<50).map { _ in Backoff.honouring(.seconds(2), cap: .seconds(60), floor: .zero, using: &seeded) })
+    #expect(spread.allSatisfy { $0 >= .seconds(2) && $0 <= .milliseconds(2200) })
+    #expect(spread.count > 10, "clients told the same time spread out")
+}

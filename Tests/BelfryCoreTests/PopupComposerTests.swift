@@ -22,7 +22,8 @@ import Testing
 
     @Test func actionsWhereSupportedElseTheLinkGoesInTheBody() {
         let a = PopupComposer(desktop: desktop, capabilities: ["actions"]).popup(for: item, source: src)
-        #expect(a.actions.map(\.key) == ["default", "open", "mark-read"])
+        #expect(a.actions.map(\.key) == ["default", "mark-read"], "one open action: the default one")
+        #expect(a.actions.map(\.label) == ["Open", "Mark read"])
         #expect(a.hints.urgency == 2)
         #expect(a.hints.desktopEntry == "belfry")
         let none = PopupComposer(desktop: desktop, capabilities: ["body"]).popup(for: item, source: src)

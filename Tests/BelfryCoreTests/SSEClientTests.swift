@@ -183,17 +183,27 @@ func authFailureStopsWithAClearMessage(status: Int) async {
 }
 
 @Test func retryAfterSecondsIsHonoured() async throws {
-    let h = Harness([[.head(503, [HTTPHeader("Retry-After", "30")])], ScriptedTransport.stream()])
+    let h = Harness([[.head(503, [HTTPHeader("Retry-After", "30")])], ScriptedTransport.stream()], random: MaxRandom())
     let events = try await h.take(2)
-    #expect(failures(events).map(\.2) == [.seconds(30)])
-    #expect(h.clock.sleeps == [.seconds(30)])
+    #expect(failures(events).map(\.2) == [.seconds(31)], "30 s and at most 1 s of jitter")
+    #expect(h.clock.sleeps == [.seconds(31)])
 }
 
 @Test func retryAfterDateIsHonoured() async throws {
     // `now` is Sun, 06 Nov 1994 08:49:37 GMT.
-    let h = Harness([[.head(429, [HTTPHeader("Retry-After", "Sun, 06 Nov 1994 08:51:37 GMT")])], ScriptedTransport.stream()])
+    let h = Harness([[.head(429, [HTTPHeader("Retry-After", "Sun, 06 Nov 1994 08:51:37 GMT")])], ScriptedTransport.stream()],
+                    random: MinRandom())
     let events = try await h.take(2)
-    #expect(failures(events).map(\.2) == [.seconds(120)])
+    #expect(failures(events).map(\.2).allSatisfy { $0 >= .seconds(120) && $0 <= .seconds(121) })
+}
+
+@Test func aRetryAfterAfterSeveralFailuresIsNotStackedOnTheBackoff() async throws {
+    // Four failures grow the backoff's ceiling to 16 s; the service then says 2 s, and 2 s it is.
+    let h = Harness(Array(repeating: [Step.head(503, [])], count: 4)
+                        + [[.head(429, [HTTPHeader("Retry-After", "2")])], ScriptedTransport.stream()],
+                    random: MaxRandom())
+    let lost = failures(try await h.take(5))
+    #expect(lost.map(\.2) == [1, 2, 4, 8].map { Duration.seconds($0) } + [.milliseconds(2200)])
 }
 
 @Test func transportErrorsAndIdleTimeoutsAreRetried() async throws {

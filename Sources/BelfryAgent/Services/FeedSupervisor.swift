@@ -17,10 +17,12 @@ struct FeedSupervisor: Service {
                 await withTaskGroup(of: Void.self) { group in
                     for s in sources {
                         if s.transport != .poll, let stream = s.profile.stream {
-                            let feed = StreamFeed(source: s, stream: stream, agent: agent, environment: environment)
+                            let feed = StreamFeed(source: s, stream: stream, agent: agent, environment: environment,
+                                                  clock: ContinuousClock())
                             group.addTask { await feed.loop() }
                         } else {
-                            let feed = PollFeed(name: s.name, interval: s.pollInterval, agent: agent, environment: environment)
+                            let feed = PollFeed(name: s.name, interval: s.pollInterval, agent: agent, environment: environment,
+                                                clock: ContinuousClock())
                             group.addTask { await feed.loop() }
                         }
                     }

@@ -2,12 +2,14 @@ import BelfryCore
 import Logging
 
 /// Follows one source by polling: list unread every poll_interval (or at once on `sync`), back off
-/// with jitter on errors, honour Retry-After, and stop retrying on a refused token until it changes.
-struct PollFeed {
+/// with jitter on errors, wait as long as a Retry-After says (not longer), and stop retrying on a
+/// refused token until it changes. Its waits are measured on `clock` (tests drive a manual one).
+struct PollFeed<C: Clock>: Sendable where C.Duration == Duration {
     let name: String
     let interval: Duration
     let agent: Agent
     let environment: [String: String]
+    let clock: C
     /// What `status` reports as this source's transport after a successful poll.
     var label = "poll"
 
@@ -18,7 +20,7 @@ struct PollFeed {
         while !Task.isCancelled {
             let delay = await pollOnce(failures: &failures)
             if Task.isCancelled { return }
-            await wake.wait(timeout: delay)
+            await wake.wait(timeout: delay, clock: clock)
         }
     }
 
@@ -39,10 +41,15 @@ struct PollFeed {
             case .auth:
                 await agent.authFailed(name, e.message)
                 return await waitForNewToken(since: stamp)
-            case .rateLimited(let ra):
+            case .rateLimited(let ra?):
+                // The service said when: that time plus a little jitter, not stacked on the backoff.
                 failures += 1
                 await agent.feedFailed(name, e.message)
-                return max(min(ra ?? .zero, Self.maxRetryAfter), Self.backoff(failures: failures, floor: interval))
+                return Self.honouring(ra)
+            case .rateLimited(nil):
+                failures += 1
+                await agent.feedFailed(name, e.message)
+                return Self.backoff(failures: failures, floor: interval)
             default:
                 failures += 1
                 await agent.feedFailed(name, e.message)
@@ -61,9 +68,9 @@ struct PollFeed {
     func waitForNewToken(since stamp: Int?) async -> Duration {
         guard let wake = await agent.wake(for: name) else { return Self.tokenRetry }
         let token = await agent.source(name)?.token
-        let end = ContinuousClock.now + Self.tokenRetry
-        while !Task.isCancelled, ContinuousClock.now < end {
-            if await wake.wait(timeout: .seconds(1)) { return .zero }
+        let end = clock.now.advanced(by: Self.tokenRetry)
+        while !Task.isCancelled, clock.now < end {
+            if await wake.wait(timeout: .seconds(1), clock: clock) { return .zero }
             if case .file = token, TokenLoader.fileStamp(token, environment: environment) != stamp {
                 await agent.logFeed(name, "the token file changed; trying it")
                 return .zero
@@ -74,10 +81,10 @@ struct PollFeed {
 
     /// The longest a Retry-After puts a poll off (the outbox's limit too): a date far ahead, from a
     /// confused service or read against a local clock that is far behind, must not stop a feed for ever.
-    static let maxRetryAfter: Duration = .seconds(3600)
+    static var maxRetryAfter: Duration { .seconds(3600) }
 
     /// A refused token that nothing replaced is tried again this rarely (a token_command may rotate).
-    static let tokenRetry: Duration = .seconds(600)
+    static var tokenRetry: Duration { .seconds(600) }
 
     /// Exponential backoff with "equal" jitter: random in [base/2, base] for base = min(300 s,
     /// max(1 s, poll interval/4)·2^n), at least 1 s. Half the wait stays fixed, so a failing source
@@ -86,6 +93,13 @@ struct PollFeed {
         let cap = 300.0
         let base = max(1.0, min(cap, max(1.0, floor.seconds / 4) * pow2(failures)))
         return .milliseconds(Int64(Double.random(in: max(1.0, base / 2)...base) * 1000))
+    }
+
+    /// The wait a `Retry-After` asks for: its time (at most `maxRetryAfter`) plus a jitter of up to a
+    /// tenth of it, between 100 ms and 1 s; at least 1 s, as any retry here.
+    static func honouring(_ retryAfter: Duration) -> Duration {
+        var random = SystemRandomNumberGenerator()
+        return Backoff.honouring(retryAfter, cap: maxRetryAfter, floor: .seconds(1), using: &random)
     }
 
     static func pow2(_ n: Int) -> Double { Double(1 << min(max(n, 0), 20)) }

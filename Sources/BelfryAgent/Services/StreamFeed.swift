@@ -4,19 +4,32 @@ import Logging
 import Synchronization
 
 /// Follows one source over its Server-Sent Events stream, with polling as the catch-up after every
-/// (re)connect and as the fallback: `transport = "auto"` polls for a while when the stream keeps
-/// failing or is not offered, then tries the stream again; `"stream"` never falls back.
-struct StreamFeed {
+/// (re)connect, beside the stream every poll_interval, and while the stream is down: a stream that
+/// is lost with its reconnect more than a second away is polled at once, then every poll_interval
+/// (as a poll feed: backing off and waiting out a Retry-After when a listing fails) until it is back,
+/// so items still arrive while it backs off. `transport = "auto"` also stops trying the stream for a
+/// while when it keeps failing or is not offered, polling only; `"stream"` keeps trying it.
+/// Every wait is measured on `clock` (tests drive a manual one).
+struct StreamFeed<C: Clock>: Sendable where C.Duration == Duration {
     let source: SourceConfig
     let stream: ProviderProfile.Stream
     let agent: Agent
     let environment: [String: String]
+    let clock: C
+    /// The SSE client's reconnect backoff.
+    var backoff = Backoff.Policy()
     /// How long "auto" polls after the stream failed before trying it again.
     var fallbackPeriod: Duration = .seconds(300)
     /// Consecutive stream failures after which "auto" falls back to polling.
     var failuresBeforeFallback = 4
 
-    var poller: PollFeed { PollFeed(name: source.name, interval: source.pollInterval, agent: agent, environment: environment) }
+    var poller: PollFeed<C> {
+        PollFeed(name: source.name, interval: source.pollInterval, agent: agent, environment: environment, clock: clock)
+    }
+
+    /// A lost stream whose reconnect is due sooner than this is not polled at once: the reconnect's
+    /// catch-up poll comes soon enough (and a flapping stream costs at most one extra listing a second).
+    static var reconnectSoon: Duration { .seconds(1) }
 
     enum Ending {
         case cancelled
@@ -31,7 +44,7 @@ struct StreamFeed {
             case .cancelled:
                 return
             case .retryAfter(let d):
-                try? await Task.sleep(for: d)
+                try? await clock.sleep(for: d)
             case .fallBack(let period):
                 await agent.logFeed(source.name, period.map { "stream unavailable; polling for \(DurationText.format($0)) before trying it again" }
                     ?? "the service does not offer a stream; polling")
@@ -43,12 +56,12 @@ struct StreamFeed {
     /// Polls every poll_interval for `period` (for ever when nil).
     func pollFor(_ period: Duration?) async {
         guard let wake = await agent.wake(for: source.name) else { return }
-        let end = period.map { ContinuousClock.now + $0 }
+        let end = period.map { clock.now.advanced(by: $0) }
         var failures = 0
         while !Task.isCancelled {
             let delay = await poller.pollOnce(failures: &failures)
-            if let end, ContinuousClock.now + delay >= end { try? await Task.sleep(until: end); return }
-            await wake.wait(timeout: delay)
+            if let end, clock.now.advanced(by: delay) >= end { try? await clock.sleep(until: end, tolerance: nil); return }
+            await wake.wait(timeout: delay, clock: clock)
         }
     }
 
@@ -65,11 +78,11 @@ struct StreamFeed {
         let query = stream.endpoint.query.merging(source.query) { _, user in user }
         let request = client.request(stream.endpoint, id: nil, query: query, body: nil)
         let allowFallback = source.transport == .auto
-        let config = SSEClient<ContinuousClock>.Configuration(
-            expectedKeepAlive: stream.keepalive,
+        let config = SSEClient<C>.Configuration(
+            expectedKeepAlive: stream.keepalive, backoff: backoff,
             maxConsecutiveFailures: allowFallback ? failuresBeforeFallback : nil)
         let wallClock = agent.now
-        let sse = SSEClient(transport: client.transport, configuration: config, clock: ContinuousClock(),
+        let sse = SSEClient(transport: client.transport, configuration: config, clock: clock,
                             lastEventID: await agent.lastEventID(source.name) ?? "",
                             now: { Date(timeIntervalSince1970: wallClock()) }, makeRequest: { request })
         let extractor = ItemExtractor(source: source)
@@ -77,6 +90,7 @@ struct StreamFeed {
         let eventType = stream.event
         let streamUp = Flag()
         let resume = await agent.resumeWake(for: name)
+        let wake = await agent.wake(for: name)
         return await withTaskGroup(of: Ending?.self) { group in
             // A resume from suspend: the connection is likely dead; reconnect (and catch up) now.
             group.addTask {
@@ -85,16 +99,19 @@ struct StreamFeed {
                 }
                 return nil
             }
-            // Catch-up and read-elsewhere detection while the stream is up (and items while it is down).
+            // Read-elsewhere detection while the stream is up, and the items while it is down: every
+            // poll_interval, or sooner when woken (`sync`, a lost stream); a failing listing backs off
+            // and waits out a Retry-After, as a poll feed does.
             group.addTask {
-                guard let wake = await agent.wake(for: name) else { return nil }
+                guard let wake else { return nil }
                 var failures = 0
+                var delay = source.pollInterval
                 while !Task.isCancelled {
-                    await wake.wait(timeout: source.pollInterval)
+                    await wake.wait(timeout: delay, clock: clock)
                     if Task.isCancelled { break }
                     var p = poller
                     p.label = streamUp.value ? "stream" : "poll"
-                    _ = await p.pollOnce(failures: &failures)
+                    delay = await p.pollOnce(failures: &failures)
                 }
                 return nil
             }
@@ -124,8 +141,12 @@ struct StreamFeed {
                             }
                             if !e.lastEventID.isEmpty { await agent.setLastEventID(e.lastEventID, source: name) }
                         case .disconnected(let reason, let n, let retryIn):
+                            let wasUp = streamUp.value
                             streamUp.value = false
                             await agent.feedFailed(name, "source \"\(name)\": stream dropped (\(reason)); attempt \(n), reconnecting in \(DurationText.format(retryIn))")
+                            // What was cut off mid-event, and what came since the last event: poll now
+                            // rather than when the reconnect comes, then every poll_interval until it does.
+                            if wasUp, retryIn > Self.reconnectSoon { wake?.fire() }
                         }
                     }
                     return Task.isCancelled ? .cancelled : .retryAfter(.seconds(1))

@@ -27,9 +27,15 @@ public final class Wakeup: Sendable {
     /// The result tells whether it was woken by `fire()` (false: the timeout passed or cancelled).
     @discardableResult
     public func wait(timeout: Duration) async -> Bool {
+        await wait(timeout: timeout, clock: ContinuousClock())
+    }
+
+    /// `wait(timeout:)` with the timeout measured on `clock` (tests drive a manual one).
+    @discardableResult
+    public func wait<C: Clock>(timeout: Duration, clock: C) async -> Bool where C.Duration == Duration {
         if state.withLock({ s in defer { s.pending = false }; return s.pending }) { return true }
         return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout); return false }
+            group.addTask { try? await clock.sleep(for: timeout); return false }
             group.addTask { await self.waitForFire(); return !Task.isCancelled }
             let fired = await group.next() ?? false
             group.cancelAll()

@@ -71,6 +71,8 @@ public struct SourceConfig: Sendable {
     public var urgency: [String: Urgency]
     public var query: [String: String]
     public var icon: String?
+    /// The application name of this source's popups; nil: the source's name.
+    public var appName: String?
     public var caFile: String?
     public var allowInsecureHTTP: Bool
     public var enabled: Bool

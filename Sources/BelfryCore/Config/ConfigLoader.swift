@@ -149,7 +149,7 @@ public enum ConfigLoader {
         return SourceConfig(
             name: name, preset: preset, baseURL: base, webURL: web, token: tokens.first, transport: transport,
             pollInterval: interval, types: s.strings("types") ?? [], excludeTypes: s.strings("exclude_types") ?? [],
-            urgency: urgency, query: s.stringMap("query") ?? [:], icon: s.string("icon"), caFile: s.string("ca_file"),
+            urgency: urgency, query: s.stringMap("query") ?? [:], icon: s.string("icon"), appName: s.string("app_name"), caFile: s.string("ca_file"),
             allowInsecureHTTP: allowInsecure, enabled: s.bool("enabled") ?? true, profile: profile)
     }
 

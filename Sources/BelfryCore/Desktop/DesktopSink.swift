@@ -123,9 +123,33 @@ public protocol DesktopSink: Sendable {
     func close(id: UInt32) async throws
     /// Signals about this sink's popups and the server's presence. A single consumer iterates it.
     var events: AsyncStream<DesktopEvent> { get }
+    /// Opens a link outside the agent's own unit, as desktop launchers do (see `LaunchRoute`):
+    /// `url` through the OpenURI portal when `defaultHandler` (the opener is plain `xdg-open`) and a
+    /// portal runs, else `argv` (the opener and the URL) as a transient unit of the user's service
+    /// manager. Returns the route taken, `.direct` when neither is there: the caller then starts
+    /// `argv` itself. The default implementation always answers `.direct`.
+    func launch(_ argv: [String], url: String, defaultHandler: Bool, activationToken: String?) async -> LaunchRoute
+}
+
+/// How a link was opened. A program started by the agent itself lives in the agent's unit (cgroup):
+/// `systemctl --user restart belfry` would kill the user's browser with it, and it would inherit the
+/// unit's hardening (`NoNewPrivileges`, `UMask=0077`). The portal and a transient unit avoid both.
+public enum LaunchRoute: String, Sendable, Equatable, CustomStringConvertible {
+    /// `org.freedesktop.portal.OpenURI.OpenURI`, with the activation token.
+    case portal = "the OpenURI portal"
+    /// `org.freedesktop.systemd1.Manager.StartTransientUnit`: an `app-belfry-….service` running the opener.
+    case transientUnit = "a transient unit of the user's service manager"
+    /// Neither is there: the opener as a child of the agent.
+    case direct = "the opener started directly (no portal, no user service manager)"
+
+    public var description: String { rawValue }
 }
 
 extension DesktopSink {
+    public func launch(_ argv: [String], url: String, defaultHandler: Bool, activationToken: String?) async -> LaunchRoute {
+        .direct
+    }
+
     public func submit(_ notification: DesktopNotification) async throws -> PendingPopup {
         PendingPopup(answered: .success(try await notify(notification)))
     }

@@ -1,14 +1,19 @@
 /// Turns items into `Notify` arguments for the server at hand: provider text is untrusted, so control
 /// characters are stripped, lengths capped, and markup escaped where the server renders it.
 public struct PopupComposer: Sendable {
-    public var desktop: DesktopSettings
+    public var desktop: DesktopSettings {
+        didSet { icons = IconTheme(searchDirs: icons.searchDirs) }  // a reload looks for icons again
+    }
     public var capabilities: Set<String>
+    /// Where icon names are looked up (see `icon(for:)`).
+    public var icons: IconTheme
     public static let maxTitle = 120
     public static let maxBody = 600
 
-    public init(desktop: DesktopSettings, capabilities: Set<String>) {
+    public init(desktop: DesktopSettings, capabilities: Set<String>, icons: IconTheme = IconTheme(environment: [:])) {
         self.desktop = desktop
         self.capabilities = capabilities
+        self.icons = icons
     }
 
     var markup: Bool { capabilities.contains("body-markup") }
@@ -24,7 +29,7 @@ public struct PopupComposer: Sendable {
             body += (body.isEmpty ? "" : "\n") + line
         }
         return DesktopNotification(
-            appName: desktop.appName, replacesID: replacing, appIcon: source?.icon ?? desktop.icon,
+            appName: appName(for: source), replacesID: replacing, appIcon: icon(for: source),
             summary: Self.clean(item.title, max: Self.maxTitle), body: body, actions: actions(hasLink: item.link != nil),
             hints: NotificationHints(urgency: item.urgency.rawValue, category: "im.received",
                                      desktopEntry: desktop.desktopEntry.isEmpty ? nil : desktop.desktopEntry),
@@ -35,23 +40,12 @@ public struct PopupComposer: Sendable {
     public func summary(count: Int, source: SourceConfig, backlog: Bool, replacing: UInt32 = 0) -> DesktopNotification {
         let title = backlog ? "\(count) unread in \(source.name)" : "\(count) new from \(source.name)"
         return DesktopNotification(
-            appName: desktop.appName, replacesID: replacing, appIcon: source.icon ?? desktop.icon,
+            appName: appName(for: source), replacesID: replacing, appIcon: icon(for: source),
             summary: title, body: markup ? Self.escape("Open \(source.webURL)") : "Open \(source.webURL)",
             actions: actions(hasLink: true),
             hints: NotificationHints(urgency: 1, category: "im.received",
                                      desktopEntry: desktop.desktopEntry.isEmpty ? nil : desktop.desktopEntry, transient: true),
             expireTimeout: desktop.expireTimeout, link: source.webURL)
-    }
-
-    func actions(hasLink: Bool) -> [NotificationAction] {
-        guard hasActions else { return [] }
-        var out: [NotificationAction] = []
-        if hasLink { out.append(.init(key: "default", label: "Open")) }
-        for a in desktop.actions {
-            if a == "open", hasLink { out.append(.init(key: "open", label: "Open")) }
-            if a == "mark-read" { out.append(.init(key: "mark-read", label: "Mark read")) }
-        }
-        return out
     }
 
     /// Drops control characters (keeping newlines and tabs as spaces/newlines) and caps with an ellipsis.

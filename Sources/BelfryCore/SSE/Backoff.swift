@@ -1,7 +1,8 @@
 /// Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS architecture blog):
 /// attempt `n` waits a uniformly random time in `0 ... min(maximum, initial × 2ⁿ)`, never less than
 /// `floor` (nor than a minimum the caller passes, such as a server's `retry:`). A connection that
-/// stayed up for `stablePeriod` starts the sequence over.
+/// stayed up for `stablePeriod` starts the sequence over. A time the server names (`Retry-After`)
+/// replaces the guess: `nextDelay(honouring:cap:using:)`.
 ///
 /// The random source is a parameter, so tests use a seeded generator.
 public struct Backoff: Sendable, Equatable {
@@ -52,6 +53,28 @@ public struct Backoff: Sendable, Equatable {
     public mutating func nextDelay(atLeast minimum: Duration = .zero) -> Duration {
         var random = SystemRandomNumberGenerator()
         return nextDelay(using: &random, atLeast: minimum)
+    }
+
+    /// The next delay when the server named one (`Retry-After`): that time plus a small jitter (see
+    /// `honouring(_:cap:floor:using:)`), not stacked on the backoff. The attempt still counts, so a
+    /// later failure without a named time goes on growing from here.
+    public mutating func nextDelay(honouring named: Duration, cap: Duration, using random: inout some RandomNumberGenerator) -> Duration {
+        attempt += 1
+        return Self.honouring(named, cap: cap, floor: policy.floor, using: &random)
+    }
+
+    /// How long to wait when the service said how long (`Retry-After`): its time, at most `cap`, plus
+    /// a jitter of up to a tenth of it (at least 100 ms, at most 1 s) so clients told the same moment
+    /// do not all come back at once; never less than `floor`, nor than the named time (up to `cap`).
+    /// The service knows when it will take requests again: a backoff grown by earlier failures is not
+    /// stacked on top of its word (a `Retry-After: 2` after several 5xx waited 10.6 s).
+    public static func honouring(
+        _ named: Duration, cap: Duration, floor: Duration, using random: inout some RandomNumberGenerator
+    ) -> Duration {
+        let base = min(max(named, .zero), cap)
+        let spread = min(max(base / 10, .milliseconds(100)), .seconds(1))
+        let jitter = Duration.nanoseconds(Int64.random(in: 0...nanoseconds(spread), using: &random))
+        return max(floor, min(base + jitter, max(cap, base)))
     }
 
     /// Tells the backoff how long the last connection stayed up; a stable one resets it.

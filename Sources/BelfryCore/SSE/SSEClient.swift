@@ -6,8 +6,9 @@ import FoundationEssentials
 ///
 /// - Only a 200 with `Content-Type: text/event-stream` is a stream. 204 ends the sequence with
 ///   `SSEClientError.notOffered`, 401/403 with `.unauthorized`; anything else is retried.
-/// - The delay is the backoff's (full jitter, capped), raised to the server's `Retry-After` and its
-///   `retry:` when those are longer (both clamped to `maxServerDelay`).
+/// - The delay is the backoff's (full jitter, capped), raised to the server's `retry:` when that is
+///   longer. A `Retry-After` replaces it: that time plus a small jitter (see `Backoff.honouring`).
+///   Both are clamped to `maxServerDelay`.
 /// - `Last-Event-ID` is sent when an ID is known; a dead connection is detected by the transport's
 ///   idle timeout.
 /// - No task is spawned: the work happens inside `next()`, so cancelling the consuming task (or
@@ -230,11 +231,13 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
             failures += 1
 
             let cap = client.configuration.maxServerDelay
-            var minimum = Swift.min(parser.retry ?? .zero, cap)
+            let delay: Duration
             if let retryAfter, let wait = RetryAfter.parse(retryAfter, now: client.now()) {
-                minimum = Swift.max(minimum, Swift.min(wait, cap))
+                // The server's word replaces the backoff (plus a little jitter), never stacks on it.
+                delay = backoff.nextDelay(honouring: wait, cap: cap, using: &random)
+            } else {
+                delay = backoff.nextDelay(using: &random, atLeast: Swift.min(parser.retry ?? .zero, cap))
             }
-            let delay = backoff.nextDelay(using: &random, atLeast: minimum)
             queue.append(.disconnected(reason, consecutiveFailures: failures, retryIn: delay))
 
             if let limit = client.configuration.maxConsecutiveFailures, failures >= limit {

@@ -100,7 +100,7 @@ public final class DBusNotifications: DesktopSink {
         await link.shutdown()
     }
 
-    private func perform<T: Sendable>(
+    func perform<T: Sendable>(
         _ body: (BusConnection, Int) async throws(BusError) -> T
     ) async throws(DesktopError) -> T {
         let connection: BusConnection
