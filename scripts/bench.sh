@@ -19,8 +19,6 @@ else
   $SWIFT build -c release --product belfry-bench >&2
   BIN=$($SWIFT build -c release --show-bin-path)
 fi
-# Measure the binary `make install` installs: without the unused full-Foundation dependency.
-bash scripts/trim-foundation.sh "$BIN/belfry"
 
 table=$(mktemp)
 trap 'rm -f "$table"' EXIT
