@@ -64,8 +64,9 @@ chmod 644 "$doc/changelog.gz"
 # Depends: what the binary links, as dpkg-shlibdeps says (it wants a debian/control to read).
 mkdir -p "$work/src/debian"
 printf 'Source: belfry\n\nPackage: belfry\nArchitecture: any\n' > "$work/src/debian/control"
-depends=$(cd "$work/src" && dpkg-shlibdeps -O "$bin" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-[[ -n "$depends" ]] || { echo "build-deb: dpkg-shlibdeps found no dependencies for $bin" >&2; exit 1; }
+# (It warns that the binary is not under debian/<package>/; that is expected here.)
+depends=$(cd "$work/src" && dpkg-shlibdeps -O "$bin" 2>"$work/shlibdeps.err" | sed -n 's/^shlibs:Depends=//p')
+[[ -n "$depends" ]] || { echo "build-deb: dpkg-shlibdeps found no dependencies for $bin:" >&2; cat "$work/shlibdeps.err" >&2; exit 1; }
 
 size=$(du -sk --apparent-size "$root" | cut -f1)
 install -d "$root/DEBIAN"
