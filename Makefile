@@ -6,8 +6,6 @@ MANDIR ?= $(DATADIR)/man
 UNITDIR ?= $(HOME)/.config/systemd/user
 SWIFT ?= swift
 export SWIFT
-# The version is written once, in Sources/belfry/BuildInfo.swift; the .deb and `belfry --version` follow it.
-VERSION := $(shell bash scripts/version.sh)
 # What `make install` and `make deb` install: the release build with the Swift runtime linked in
 # statically, stripped, with the git commit in `belfry --version` (scripts/build-release.sh).
 RELEASE_BIN := .build/belfry-release/belfry
@@ -22,7 +20,8 @@ build:
 release:
 	bash scripts/build-release.sh "$(RELEASE_BIN)"
 
-# dist/belfry_$(VERSION)_<arch>.deb (docs/packaging.md); `scripts/package-check.sh` checks it.
+# dist/belfry_<version>_<arch>.deb (docs/packaging.md); `scripts/package-check.sh` checks it. The
+# version is written once, in Sources/belfry/BuildInfo.swift (scripts/version.sh reads it).
 deb:
 	bash scripts/build-deb.sh dist
 
