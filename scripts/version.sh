@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The version and commit a release build carries, for the Makefile and the package scripts.
+# The version and commit a release build carries, for the package scripts (build-release, build-deb, package-check).
 #   scripts/version.sh           prints the version (BelfryVersion.number in Sources/belfry/BuildInfo.swift)
 #   scripts/version.sh --commit  prints the git commit to build in: abbreviated hash, "-dirty" when the
 #                                tree has changes; nothing outside a git checkout
