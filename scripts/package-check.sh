@@ -24,10 +24,12 @@ done
 
 version=$(bash scripts/version.sh) || { fail "no version"; finish; }
 arch=$(dpkg --print-architecture)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 if [[ $# -gt 0 ]]; then
   deb=$1
 else
-  deb=$(bash scripts/build-deb.sh "$(mktemp -d)") || { fail "scripts/build-deb.sh failed"; finish; }
+  deb=$(bash scripts/build-deb.sh "$tmp/dist") || { fail "scripts/build-deb.sh failed"; finish; }
 fi
 [[ "$(basename "$deb")" == "belfry_${version}_${arch}.deb" ]] && pass "file name $(basename "$deb")" || fail "file name $(basename "$deb"), expected belfry_${version}_${arch}.deb"
 
@@ -69,8 +71,8 @@ echo "$lint" | sed 's/^/  lintian: /'
 if grep -q '^E: ' <<<"$lint" || [[ $lint_rc -ne 0 && $lint_rc -ne 2 ]]; then fail "lintian reports errors (exit $lint_rc)"; else pass "lintian: no errors"; fi
 
 # Unpacked: it runs from there and needs no Swift runtime.
-root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+root=$tmp/root
+mkdir -p "$root"
 dpkg -x "$deb" "$root" || fail "dpkg -x"
 bin=$root/usr/bin/belfry
 shown=$("$bin" --version 2>&1)
