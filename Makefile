@@ -5,17 +5,28 @@ DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
 UNITDIR ?= $(HOME)/.config/systemd/user
 SWIFT ?= swift
+export SWIFT
+# What `make install` and `make deb` install: the release build with the Swift runtime linked in
+# statically, stripped, with the git commit in `belfry --version` (scripts/build-release.sh).
+RELEASE_BIN := .build/belfry-release/belfry
 
-.PHONY: all build install uninstall test demo bench soak clean
+.PHONY: all build release install uninstall deb test demo bench soak clean
 
 all: build
 
 build:
 	$(SWIFT) build -c release --product belfry
 
-install: build
-	install -Dm755 "$$($(SWIFT) build -c release --show-bin-path)/belfry" "$(DESTDIR)$(BINDIR)/belfry"
-	bash scripts/trim-foundation.sh "$(DESTDIR)$(BINDIR)/belfry"   # ~6 MB less resident (see the script)
+release:
+	bash scripts/build-release.sh "$(RELEASE_BIN)"
+
+# dist/belfry_<version>_<arch>.deb (docs/packaging.md); `scripts/package-check.sh` checks it. The
+# version is written once, in Sources/belfry/BuildInfo.swift (scripts/version.sh reads it).
+deb:
+	bash scripts/build-deb.sh dist
+
+install: release
+	install -Dm755 "$(RELEASE_BIN)" "$(DESTDIR)$(BINDIR)/belfry"
 	install -d "$(DESTDIR)$(UNITDIR)"
 	sed 's|^ExecStart=.*|ExecStart=$(BINDIR)/belfry run|' systemd/belfry.service > "$(DESTDIR)$(UNITDIR)/belfry.service"
 	install -Dm644 share/belfry.desktop "$(DESTDIR)$(DATADIR)/applications/belfry.desktop"
@@ -56,4 +67,4 @@ soak:
 	bash scripts/soak.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-static

@@ -1,6 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// The git commit `belfry --version` names: `make install`/`make deb` set BELFRY_COMMIT
+// (scripts/build-release.sh); without it the binary says "commit unknown". Only [0-9A-Za-z.+-] pass.
+let commit = String((Context.environment["BELFRY_COMMIT"] ?? "").filter { $0.isASCII && ($0.isLetter || $0.isNumber || "-.+".contains($0)) })
+
 // Layering (see DESIGN.md): C libraries are reached only through CCurl/CDBus, and only
 // BelfryHTTP/BelfryDBus import those. BelfryCore is pure Swift. Hummingbird is used by the
 // provider emulator and the tests only, never by the `belfry` agent binary.
@@ -34,6 +38,7 @@ let package = Package(
             providers: [.apt(["libdbus-1-dev"])]
         ),
         .systemLibrary(name: "CBelfryLinux"),
+        .target(name: "CBelfryBuildInfo", cSettings: commit.isEmpty ? [] : [.define("BELFRY_COMMIT", to: "\"\(commit)\"")]),
         .target(
             name: "BelfryCore",
             dependencies: [
@@ -65,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "belfry",
             dependencies: [
-                "BelfryAgent", "BelfryCore", "BelfryControl",
+                "BelfryAgent", "BelfryCore", "BelfryControl", "CBelfryBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

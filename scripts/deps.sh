@@ -3,7 +3,10 @@
 # a Swift toolchain on PATH. Sourced by scripts/test.sh and scripts/demo.sh.
 set -euo pipefail
 
-BELFRY_APT_PACKAGES=(pkg-config libdbus-1-dev libcurl4-openssl-dev dbus dunst xvfb libnotify-bin x11-utils curl python3 patchelf)
+# The last line: what scripts/package-check.sh needs to build and check the .deb (dpkg-shlibdeps,
+# strip, lintian, systemd-analyze).
+BELFRY_APT_PACKAGES=(pkg-config libdbus-1-dev libcurl4-openssl-dev dbus dunst xvfb libnotify-bin x11-utils curl python3
+  dpkg-dev binutils lintian systemd)
 
 belfry_install_deps() {
   local missing=()

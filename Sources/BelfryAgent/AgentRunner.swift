@@ -68,7 +68,13 @@ public struct AgentRunner {
         IconTheme(environment: environment).noteMissing(config, logger: logger)
         let stateFile = StateFile(path: statePath)
         try stateFile.lock()
-        let state = stateFile.load(warning: { [logger] in logger.warning("\($0)") })
+        let state: PersistedState
+        do {
+            state = try stateFile.load(warning: { [logger] in logger.warning("\($0)") })
+        } catch {
+            stateFile.unlock()  // a state file from a newer belfry: refused, left as it is
+            throw error
+        }
         let agent = Agent(config: config, sink: sink, transport: transport, stateFile: stateFile, state: state,
                           environment: environment, logger: logger, now: now)
         let (reloads, reloadContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))

@@ -15,9 +15,14 @@ struct Idle {
         var pings = 0
         var activeSlots = 0
         var slots = 0
+        var mappings: [Smaps.Share] = []
     }
 
     var seconds = 60
+    /// The `belfry` measured: the development build beside the bench, or the packaged one (`installed`).
+    var binary = belfryBinary
+    /// Also read /proc/PID/smaps at the end: where the resident memory is, by mapping.
+    var breakdown = false
 
     func run() async throws -> Result {
         let world = try await World(preset: .visualLayer, ping: .seconds(3))
@@ -25,7 +30,7 @@ struct Idle {
         let scratch = try Scratch("idle")
         let agent = try startAgent(config: agentConfig(dir: scratch.path, preset: "visual-layer", baseURL: world.emulator.baseURL,
                                                        transport: "stream", pollInterval: "1h"),
-                                   scratch: scratch, busAddress: world.bus.address)
+                                   scratch: scratch, busAddress: world.bus.address, binary: binary)
         defer { agent.stop() }
         try await waitUntil("the agent's stream", timeout: .seconds(10), step: .milliseconds(10)) { try await world.openStreams() == 1 }
         try await Task.sleep(for: .seconds(4)) // start-up settles, the state is written once
@@ -50,6 +55,7 @@ struct Idle {
         r.rssKB = Proc.status(agent.pid, "VmRSS") ?? 0
         r.pssKB = Proc.pss(agent.pid) ?? 0
         r.threads = Proc.threads(agent.pid)
+        if breakdown { r.mappings = Smaps.read(agent.pid) }
         guard agent.isRunning else { throw BenchError("the agent exited: \(Proc.text(scratch.path + "/agent.log"))") }
         return r
     }

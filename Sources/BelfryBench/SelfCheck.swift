@@ -36,7 +36,7 @@ enum SelfCheck {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try encoder.encode(state).write(to: URL(fileURLWithPath: file.path))
-        let loaded = file.load(warning: { w in print("warning: \(w)") })
+        let loaded = try file.load(warning: { w in print("warning: \(w)") })
         guard loaded == expected else { throw BenchError("the state codec reads a JSONEncoder file differently: \(loaded)") }
         print("check: JSON parser and state codec agree with Foundation")
     }

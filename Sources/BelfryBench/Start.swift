@@ -14,6 +14,8 @@ struct Start {
     }
 
     var runs = 15
+    /// The `belfry` measured: the development build beside the bench, or the packaged one (`installed`).
+    var binary = belfryBinary
 
     func run() throws -> Result {
         let bus = try PrivateBus()
@@ -21,7 +23,7 @@ struct Start {
         var r = Result()
         for _ in 0..<runs {
             r.trueExit.append(try timeToExit(["/bin/true"]))
-            r.cliExit.append(try timeToExit([belfryBinary, "config-example"]))
+            r.cliExit.append(try timeToExit([binary, "config-example"]))
             r.firstRequest.append(try firstRequest(busAddress: bus.address))
         }
         return r
@@ -54,7 +56,7 @@ struct Start {
         let t0 = nowNS()
         let agent = try startAgent(config: agentConfig(dir: scratch.path, preset: "jaot", baseURL: "http://127.0.0.1:\(port)",
                                                        transport: "poll"),
-                                   scratch: scratch, busAddress: busAddress)
+                                   scratch: scratch, busAddress: busAddress, binary: binary)
         defer { agent.stop() }
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&pfd, 1, 10_000) == 1 else { throw BenchError("no request within 10 s: \(Proc.text(scratch.path + "/agent.log"))") }

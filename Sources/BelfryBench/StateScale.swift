@@ -28,7 +28,7 @@ struct StateScale {
             let t0 = nowNS()
             try file.save(state)
             let t1 = nowNS()
-            let loaded = file.load(warning: { _ in })
+            let loaded = try file.load(warning: { _ in })
             let t2 = nowNS()
             guard loaded.sources["bench"]?.seen.count == keys else { throw BenchError("state did not round-trip") }
             r.saveMS.append(ms(t1 - t0))

@@ -192,10 +192,10 @@ func agentConfig(dir: String, preset: String, baseURL: String, transport: String
     """
 }
 
-/// Starts `belfry run` on `config` against the private bus.
-func startAgent(config: String, scratch: Scratch, busAddress: String) throws -> Child {
+/// Starts `belfry run` (`binary`: the development build by default) on `config` against the private bus.
+func startAgent(config: String, scratch: Scratch, busAddress: String, binary: String = belfryBinary) throws -> Child {
     let path = try scratch.write("config.toml", config)
-    return try Child([belfryBinary, "run", "--config", path, "--sink", "dbus"],
+    return try Child([binary, "run", "--config", path, "--sink", "dbus"],
                      environment: ["HOME": scratch.path, "XDG_RUNTIME_DIR": scratch.path + "/run",
                                    "DBUS_SESSION_BUS_ADDRESS": busAddress, "PATH": "/usr/bin:/bin"],
                      stderrPath: scratch.path + "/agent.log")

@@ -33,10 +33,6 @@ struct Belfry: AsyncParsableCommand {
     }
 }
 
-enum BelfryVersion {
-    static let string = "0.1.0"
-}
-
 /// `--config PATH`, shared by the verbs that read the config.
 struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/belfry/config.toml).")

@@ -134,6 +134,14 @@ import Testing
         for verb in ["status", "count", "list", "watch", "pause"] { #expect(r.stdout.contains(verb)) }
     }
 
+    /// `VERSION (COMMIT)`: the release scripts put the commit in (docs/packaging.md); a plain
+    /// `swift build`, as here, says so.
+    @Test func versionNamesTheVersionAndTheCommit() async throws {
+        let r = try await Belfry.run(["--version"])
+        #expect(r.code == 0)
+        #expect(r.stdout.wholeMatch(of: /[0-9]+\.[0-9]+\.[0-9]+ \((commit unknown|[0-9a-f]{7,}(-dirty)?)\)\n/) != nil, "\(r.stdout)")
+    }
+
     @Test func theManPageIsGeneratedFromTheCommands() async throws {
         let r = try await Belfry.run(["generate-manual"])
         #expect(r.code == 0, "\(r.stderr)")

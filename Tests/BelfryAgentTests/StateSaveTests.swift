@@ -51,7 +51,7 @@ import Testing
         #expect(duringSave > 0, "no item arrived while a save ran: the test did not exercise the race")
 
         // The agent dies here (no last flush). What the next start loads:
-        let loaded = StateFile(path: path).load(warning: { _ in })
+        let loaded = try StateFile(path: path).load(warning: { _ in })
         let remembered = loaded.sources["work"]?.seen ?? [:]
         let missing = keys.filter { remembered[String($0.dropFirst("work:".count))] == nil }
         #expect(missing.isEmpty, "forgotten after the crash: \(missing)")

@@ -48,7 +48,7 @@ import Testing
         let f = StateFile(path: folder.path)
         try f.lock()
         defer { f.unlock() }
-        var state = f.load(warning: { Issue.record("warned: \($0)") })
+        var state = try f.load(warning: { Issue.record("warned: \($0)") })
         #expect(state.sources["work"]?.seen["planted"] == nil, "the journal was read through the link")
 
         try f.journal(["work:a"])  // the journal link: dropped, a journal of our own started
@@ -61,7 +61,7 @@ import Testing
 
         folder.victimIsUntouched()
         for sibling in [".tmp", ".journal", ".journal.tmp"] { #expect(folder.isNoLink(sibling), "\(sibling) is still a link") }
-        let loaded = StateFile(path: folder.path).load(warning: { Issue.record("warned: \($0)") })
+        let loaded = try StateFile(path: folder.path).load(warning: { Issue.record("warned: \($0)") })
         #expect(loaded.sources["work"]?.seen["s"] != nil, "the state was saved")
         #expect(loaded.sources["work"]?.seen["b"] != nil, "the journal kept its key")
         #expect(loaded.sources["work"]?.seen["planted"] == nil)
@@ -106,7 +106,7 @@ import Testing
         var state = PersistedState()
         state.sources["work"] = SourceState(initialized: true)
         try f.save(state)
-        #expect(StateFile(path: folder.path).load(warning: { Issue.record("warned: \($0)") }).sources["work"] != nil)
+        #expect(try StateFile(path: folder.path).load(warning: { Issue.record("warned: \($0)") }).sources["work"] != nil)
         #expect(!FileManager.default.fileExists(atPath: folder.path + ".tmp"))
     }
 }

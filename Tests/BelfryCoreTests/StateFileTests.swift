@@ -16,7 +16,7 @@ import Testing
         state.outbox = [PendingAction(id: 1, source: "work", kind: .markRead, ids: ["a"])]
         try f.save(state)
         var warned = false
-        #expect(f.load(warning: { _ in warned = true }) == state)
+        #expect(try f.load(warning: { _ in warned = true }) == state)
         #expect(!warned)
         let attrs = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attrs[.posixPermissions] as? Int) == 0o600)
@@ -34,7 +34,7 @@ import Testing
         try f.journal(["work:b", "home:x:y", "work:a"])
         try f.journal(["work:line\nbreak", "work:q\"uo\\te/sl\u{1} ä 🔔"])
         // The process dies here: no save. A new agent loads the file and the journal.
-        let loaded = StateFile(path: path).load(warning: { _ in })
+        let loaded = try StateFile(path: path).load(warning: { _ in })
         #expect(loaded.sources["work"]?.seen["a"] == SeenRecord(firstSeen: 1000, read: true))  // kept as saved
         #expect(loaded.sources["work"]?.seen["b"]?.read == false)
         #expect(loaded.sources["work"]?.seen["line\nbreak"] != nil)
@@ -44,7 +44,7 @@ import Testing
         // A save takes them into the file and empties the journal.
         try f.save(loaded)
         #expect(try Data(contentsOf: URL(fileURLWithPath: f.journalPath)).isEmpty)
-        let reloaded = StateFile(path: path).load(warning: { _ in })  // the file stores whole seconds
+        let reloaded = try StateFile(path: path).load(warning: { _ in })  // the file stores whole seconds
         #expect(reloaded.sources.mapValues { Set($0.seen.keys) } == loaded.sources.mapValues { Set($0.seen.keys) })
         // A line cut short by a crash mid-write is skipped, the rest still counts.
         try f.journal(["work:c"])
@@ -52,7 +52,7 @@ import Testing
         handle.seekToEndOfFile()
         handle.write(Data("\"work:d".utf8))
         try handle.close()
-        let again = StateFile(path: path).load(warning: { _ in })
+        let again = try StateFile(path: path).load(warning: { _ in })
         #expect(again.sources["work"]?.seen["c"] != nil)
         #expect(again.sources["work"]?.seen["d"] == nil)
     }
@@ -71,15 +71,15 @@ import Testing
         try f.journal(["work:c"])
         let journal = try String(contentsOfFile: f.journalPath, encoding: .utf8)
         #expect(journal == "\"work:b\"\n\"work:c\"\n")
-        let loaded = StateFile(path: path).load(warning: { _ in })
+        let loaded = try StateFile(path: path).load(warning: { _ in })
         #expect(Set(loaded.sources["work"].map { Array($0.seen.keys) } ?? []) == ["a", "b", "c"])
         // An empty keep-list empties it, as `save` does.
         try f.replaceJournal(keeping: [])
         #expect(try String(contentsOfFile: f.journalPath, encoding: .utf8).isEmpty)
     }
 
-    @Test func missingFileIsAFreshState() {
-        #expect(StateFile(path: tempPath()).load(warning: { _ in }) == PersistedState())
+    @Test func missingFileIsAFreshState() throws {
+        #expect(try StateFile(path: tempPath()).load(warning: { _ in }) == PersistedState())
     }
 
     @Test func corruptFileIsMovedAsideWithAWarning() throws {
@@ -87,7 +87,7 @@ import Testing
         try StateFile.makeFolders(String(path.dropLast("/state.json".count)))
         try Data("{\"version\": 1, \"sources\": {".utf8).write(to: URL(fileURLWithPath: path))
         var warning = ""
-        let s = StateFile(path: path).load(warning: { warning = $0 })
+        let s = try StateFile(path: path).load(warning: { warning = $0 })
         #expect(s == PersistedState())
         #expect(warning.contains("moved it to"))
         let folder = (path as NSString).deletingLastPathComponent
@@ -101,7 +101,7 @@ import Testing
         let folder = (path as NSString).deletingLastPathComponent
         for n in 1...3 {
             try Data("corrupt \(n)".utf8).write(to: URL(fileURLWithPath: path))
-            _ = StateFile(path: path).load(warning: { _ in })
+            _ = try StateFile(path: path).load(warning: { _ in })
         }
         let backups = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("state.json.corrupt-") }
         let contents = try Set(backups.map { try String(contentsOfFile: folder + "/" + $0, encoding: .utf8) })
@@ -137,7 +137,7 @@ import Testing
         try StateFile(path: path).save(PersistedState(sources: ["work": s]))
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(size < 8 << 20)
-        #expect(StateFile(path: path).load(warning: { _ in }).sources["work"]?.seen.count == 100_000)
+        #expect(try StateFile(path: path).load(warning: { _ in }).sources["work"]?.seen.count == 100_000)
     }
 
     /// The reader takes any JSON a person or an older version could have written: spaces and

@@ -1,6 +1,9 @@
 /// What survives a restart: seen item ids and cursors per source, and user actions not yet delivered.
 /// Versioned; compact keys because it holds up to `max_seen` records per source.
 public struct PersistedState: Sendable, Codable, Equatable {
+    /// The state file format this build writes, and the newest it reads. A file without a version is
+    /// format 1; a newer one is refused and left as it is (`StateFile.load`). Raise it only with a
+    /// conversion of the older formats in `StateCodec.decode`, and a fixture of the old file in the tests.
     public static let currentVersion = 1
 
     public var version: Int

@@ -11,6 +11,12 @@ enum StateCodec {
         var description: String
     }
 
+    /// The file declares a format newer than `PersistedState.currentVersion`: written by a newer belfry.
+    /// Not a corrupt file: it must be neither read as ours nor replaced.
+    struct TooNew: Error {
+        var found: Int
+    }
+
     static func encode(_ state: PersistedState) throws -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + state.sources.values.reduce(0) { $0 + $1.seen.count * 48 })
@@ -56,10 +62,29 @@ enum StateCodec {
 
     private static func decode(buffer: UnsafeBufferPointer<UInt8>) throws -> PersistedState {
         var p = JSONParser(buffer)
-        let state = try root(&p)
-        p.skipSpace()
-        guard p.i == buffer.count else { throw p.fail("unexpected text after the state") }
-        return state
+        do {
+            var state = try root(&p)
+            p.skipSpace()
+            guard p.i == buffer.count else { throw p.fail("unexpected text after the state") }
+            guard state.version <= PersistedState.currentVersion else { throw TooNew(found: state.version) }
+            // Format 1 is the only one so far (a file without "version" is format 1 too). A format 2
+            // converts older files here; in memory the state is always the current format.
+            state.version = PersistedState.currentVersion
+            return state
+        } catch let error as TooNew {
+            throw error
+        } catch {
+            // A newer format need not parse as this one: its declared version, if any, still says
+            // whose file it is.
+            if let found = declaredVersion(buffer), found > PersistedState.currentVersion { throw TooNew(found: found) }
+            throw error
+        }
+    }
+
+    /// The top-level `"version"` of any JSON object, read without the state's own rules.
+    private static func declaredVersion(_ buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard case .number(let v)? = (try? JSONValue.parse(buffer))?["version"] else { return nil }
+        return Int(exactly: v)
     }
 
     /// Steps through `{ "key": value, … }` without a closure per member (the seen map has up to
@@ -138,8 +163,8 @@ enum StateCodec {
                 _ = try p.value()
             }
         }
-        guard let version, let sources, let outbox else { throw Failure(description: "version, sources or outbox is missing") }
-        return PersistedState(version: version, sources: sources, outbox: outbox)
+        guard let sources, let outbox else { throw Failure(description: "sources or outbox is missing") }
+        return PersistedState(version: version ?? 1, sources: sources, outbox: outbox)
     }
 
     private static func source(_ name: String, _ p: inout JSONParser) throws -> SourceState {

@@ -81,22 +81,21 @@ public final class StateFile: @unchecked Sendable {
         }
     }
 
-    /// The saved state; a missing file is a fresh state. A file that does not parse (or is from a newer
-    /// version) is moved aside and reported through `warning`, and a fresh state is returned.
-    public func load(warning: (String) -> Void) -> PersistedState {
-        var state = loadFile(warning: warning)
+    /// The saved state; a missing file is a fresh state. A file that does not parse is moved aside and
+    /// reported through `warning`, and a fresh state is returned. A file in a newer format (written by
+    /// a newer belfry) is refused, left as it is: the error names the file and both versions.
+    public func load(warning: (String) -> Void) throws(Failure) -> PersistedState {
+        var state = try loadFile(warning: warning)
         applyJournal(to: &state)
         return state
     }
 
-    private func loadFile(warning: (String) -> Void) -> PersistedState {
+    private func loadFile(warning: (String) -> Void) throws(Failure) -> PersistedState {
         guard let data = FileManager.default.contents(atPath: path) else { return PersistedState() }
         do {
-            let state = try StateCodec.decode(data)
-            guard state.version <= PersistedState.currentVersion else {
-                throw Failure(message: "version \(state.version) is newer than this belfry understands")
-            }
-            return state
+            return try StateCodec.decode(data)
+        } catch let error as StateCodec.TooNew {
+            throw Failure(message: "the state file \(path) has format version \(error.found), and this belfry reads format \(PersistedState.currentVersion) at most: it was written by a newer belfry. Run that version again, or move the file away to start afresh (the file was left as it is)")
         } catch {
             // Never over an earlier backup: two bad files in the same second keep both.
             let stem = path + ".corrupt-\(Int(Date().timeIntervalSince1970))"
