@@ -125,7 +125,7 @@ public enum ConfigSchema {
         Setting("urgency", .stringMap(values: urgencyNames), default: .table([:]),
                 doc: "item type → low | normal | critical, e.g. { execution_failed = \"critical\" }"),
         Setting("query", .stringMap(values: []), default: .table([:]),
-                doc: "extra query parameters for every read request, e.g. { dataset_id = \"…\" }"),
+                doc: "extra query parameters for every read request, e.g. { dataset_id = \"…\" }; an array repeats the key, e.g. { \"exclude_types[]\" = [\"follow\", \"favourite\"] }"),
         Setting("icon", .string, doc: "icon for this source's popups"),
         Setting("ca_file", .string, doc: "PEM bundle of a private CA (TLS verification is always on)"),
         Setting("allow_insecure_http", .bool, default: .bool(false), doc: "allow plain http:// to a non-loopback host"),
