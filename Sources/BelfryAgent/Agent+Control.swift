@@ -140,7 +140,7 @@ extension Agent {
     /// Opens an item's link as a click would, and marks it read.
     public func openItem(key: String) async -> Bool {
         guard let (s, id) = Item.splitKey(key), let item = inbox.unread[s]?[id] ?? nil else { return false }
-        if let link = item.link { await open(link, activationToken: nil) }
+        if let link = await webLink(keys: [key], fallback: item.link) { await open(link, activationToken: nil) }
         await markRead(keys: [key])
         return true
     }

@@ -15,7 +15,7 @@ extension Agent {
             let token = activationTokens.removeValue(forKey: id)
             switch key {
             case "default", "open":
-                if let link = popup.link { await open(link, activationToken: token) }
+                if let link = await webLink(keys: popup.keys, fallback: popup.link) { await open(link, activationToken: token) }
                 if config.desktop.markReadOn.contains("open") { await markRead(keys: popup.keys) }
             case "mark-read":
                 if config.desktop.markReadOn.contains("mark-read") { await markRead(keys: popup.keys) }

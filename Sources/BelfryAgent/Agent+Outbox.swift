@@ -17,7 +17,7 @@ extension Agent {
                 let client = try await client(for: action.source)
                 switch action.kind {
                 case .markRead: try await client.markRead(ids: action.ids)
-                case .markAllRead: try await client.markAllRead()
+                case .markAllRead: try await client.markAllRead(newestID: action.ids.last)
                 }
                 landed(action.id)
                 logger.debug("\(action.source): \(action.kind.rawValue) delivered (\(action.ids.count) item(s))")

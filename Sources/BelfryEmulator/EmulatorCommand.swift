@@ -38,6 +38,17 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "visual-layer: SSE ping interval, e.g. 3s, 500ms.")
     var pingInterval: String = "3s"
 
+    @Option(name: .customLong("auth-header"),
+            help: "Authenticate by this header instead of a bearer token, NAME=VALUE with {token} for the token (repeatable).")
+    var authHeaders: [String] = []
+
+    var authHeaderMap: [String: String] {
+        Dictionary(authHeaders.map { h in
+            let parts = h.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }, uniquingKeysWith: { _, last in last })
+    }
+
     /// Parses, then runs; a usage error exits 2 (DESIGN.md's exit codes) rather than argument-parser's 64.
     static func main() async {
         do {
@@ -58,12 +69,15 @@ struct EmulatorCommand: AsyncParsableCommand {
         guard DurationText.parse(pingInterval) != nil else {
             throw ValidationError("--ping-interval must be a duration like 500ms, 3s or 1m")
         }
+        for h in authHeaders where !h.contains("=") || h.hasPrefix("=") {
+            throw ValidationError("--auth-header must be NAME=VALUE, e.g. Api-Key={token}")
+        }
     }
 
     func run() async throws {
         let options = EmulatorOptions(
             host: host, port: port, token: token, apiKeyToken: apiKeyToken, seed: seed,
-            ssePingInterval: DurationText.parse(pingInterval)!)
+            ssePingInterval: DurationText.parse(pingInterval)!, authHeaders: authHeaderMap)
         let emulator = Emulator(preset: preset, options: options)
         let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
         do {

@@ -12,6 +12,10 @@ public struct EmulatorOptions: Sendable {
     public var seed: Int
     /// visual-layer only: how often the SSE stream sends `event: ping`.
     public var ssePingInterval: Duration
+    /// When set, the API authenticates by these headers instead of `Authorization: Bearer`: every one
+    /// must be present, `{token}` in a value standing for `token` (Discourse's `Api-Key` +
+    /// `Api-Username`). See docs/emulator.md.
+    public var authHeaders: [String: String]
 
     public init(
         host: String = "127.0.0.1",
@@ -19,7 +23,8 @@ public struct EmulatorOptions: Sendable {
         token: String = "test-token",
         apiKeyToken: String? = nil,
         seed: Int = 0,
-        ssePingInterval: Duration = .seconds(3)
+        ssePingInterval: Duration = .seconds(3),
+        authHeaders: [String: String] = [:]
     ) {
         self.host = host
         self.port = port
@@ -27,5 +32,6 @@ public struct EmulatorOptions: Sendable {
         self.apiKeyToken = apiKeyToken
         self.seed = seed
         self.ssePingInterval = ssePingInterval
+        self.authHeaders = authHeaders
     }
 }

@@ -5,4 +5,6 @@ public enum EmulatorPreset: String, CaseIterable, Sendable {
     case taskrunner
     case bytespike
     case visualLayer = "visual-layer"
+    /// A generic feed (no Belfry preset): for tests of profile features (issue 15), see docs/emulator.md.
+    case feed
 }

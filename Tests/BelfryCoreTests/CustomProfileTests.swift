@@ -83,6 +83,45 @@ import Testing
         #expect(s.query["dataset_id"] == "0b5f6a2e-2d8a-4d3c-9a57-0d1e2f3a4b5c")
     }
 
+    @Test func discourseExampleSendsTwoHeadersAndANumericBody() async throws {
+        let s = try Self.example("discourse").sources[0]
+        let t = RecordingTransport { r in
+            r.method == "PUT" ? json(#"{"success":"OK"}"#)
+                : json(#"{"notifications":[{"id":5,"notification_type":1,"read":false,"slug":"hello","topic_id":12,"post_number":3,"fancy_title":"Hello","data":{"display_username":"ada"}}]}"#)
+        }
+        let c = ProviderClient(source: s, transport: t, token: "dk_0123456789")
+        let items = try await c.listUnread()
+        #expect(items.map(\.id) == ["5"])
+        #expect(items[0].link == "https://meta.example.org/t/hello/12/3")
+        try await c.markRead(ids: ["5"])
+        #expect(t.requests.last?.body.map { String(decoding: $0, as: UTF8.self) } == #"{"id": 5}"#)
+        #expect(t.requests.allSatisfy { $0.headers.contains(HTTPHeader("Api-Key", "dk_0123456789")) && $0.headers.contains(HTTPHeader("Api-Username", "system")) })
+    }
+
+    @Test func githubExampleKeepsTheAPILinkAndARewrittenFallback() async throws {
+        let s = try Self.example("github").sources[0]
+        let t = RecordingTransport { _ in
+            json(#"[{"id":"9","unread":true,"reason":"review_requested","updated_at":"2026-03-01T09:00:00Z","subject":{"title":"Speed up","url":"https://api.github.com/repos/o/r/pulls/7","latest_comment_url":null,"type":"PullRequest"},"repository":{"full_name":"o/r","html_url":"https://github.com/o/r"}}]"#)
+        }
+        let items = try await ProviderClient(source: s, transport: t, token: "g").listUnread()
+        #expect(items[0].linkAPI == "https://api.github.com/repos/o/r/pulls/7")
+        #expect(items[0].link == "https://github.com/o/r/pull/7")
+        #expect(t.requests[0].queryItems == ["page": "1", "per_page": "50"])
+    }
+
+    @Test func ntfyExampleReadsJSONLinesAndMastodonMarksAllWithTheMarker() async throws {
+        let ntfy = try Self.example("ntfy").sources[0]
+        let t = RecordingTransport { _ in json(#"{"id":"m1","time":1,"event":"message","topic":"mytopic","message":"Disk full"}"# + "\n") }
+        let items = try await ProviderClient(source: ntfy, transport: t, token: "tk").listUnread()
+        #expect(items.map(\.title) == ["mytopic"])
+        #expect(ntfy.profile.stream?.event == "message")
+        let mastodon = try Self.example("mastodon").sources[0]
+        #expect(mastodon.repeatedQuery == ["exclude_types[]": ["favourite", "reblog"]])
+        let m = RecordingTransport { _ in json("{}") }
+        try await ProviderClient(source: mastodon, transport: m, token: "x").markAllRead(newestID: "42")
+        #expect(m.requests[0].body.map { String(decoding: $0, as: UTF8.self) } == #"{"notifications": {"last_read_id": "42"}}"#)
+    }
+
     @Test func keyReferenceInTheDocsIsCurrent() throws {
         let doc = try String(contentsOfFile: Self.docPath, encoding: .utf8)
         let marker = "<!-- generated: ProfileSchema.referenceMarkdown(); a test keeps it in step -->\n"

@@ -357,3 +357,21 @@ private func referenceParse(_ bytes: [UInt8]) -> (events: [SSEEvent], lastEventI
         #expect(parser.retryMilliseconds == expected.retry, "round \(round)")
     }
 }
+
+/// ntfy's framing (docs/subscribe/api.md): `open` and `keepalive` are named events, a message has no
+/// `event:` line, so it is type "message" and `stream.event = "message"` picks exactly the messages.
+@Test func ntfyMessagesWithoutAnEventLineAreTypeMessage() throws {
+    let events = try parse("""
+        event: open
+        data: {"id":"o1","event":"open","topic":"alerts"}
+
+        data: {"id":"m1","event":"message","topic":"alerts","message":"hi"}
+
+        event: keepalive
+        data: {"id":"k1","event":"keepalive","topic":"alerts"}
+
+
+        """)
+    #expect(events.map(\.type) == ["open", "message", "keepalive"])
+    #expect(events.filter { $0.type == "message" }.map(\.data) == [#"{"id":"m1","event":"message","topic":"alerts","message":"hi"}"#])
+}

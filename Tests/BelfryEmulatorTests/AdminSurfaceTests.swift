@@ -12,7 +12,9 @@ import Testing
             _ = try await api.get("/api/v1/notifications/pending", auth: .none)
             let calls = try await api.adminGet("/_emulator/calls").json.array ?? []
             #expect(calls.count == 4)
-            #expect(calls[0].keys == ["method", "path", "query", "authorized", "token", "body", "at", "fault"])
+            #expect(calls[0].keys == ["method", "path", "query", "query_pairs", "headers", "authorized", "token", "body", "at", "fault"])
+            #expect(calls[0]["query_pairs"] == [["x", "1"], ["y", "two"]])
+            #expect(calls[0][path: "headers.authorization"]?.string == "Bearer test-token")
             #expect(calls[0]["fault"] == .null)
             #expect(calls[0]["method"]?.string == "GET")
             #expect(calls[0]["path"]?.string == "/api/v1/notifications/pending")

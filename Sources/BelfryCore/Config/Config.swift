@@ -70,6 +70,8 @@ public struct SourceConfig: Sendable {
     public var excludeTypes: [String]
     public var urgency: [String: Urgency]
     public var query: [String: String]
+    /// Query keys sent once per value (`query = { "exclude_types[]" = ["follow", "favourite"] }`).
+    public var repeatedQuery: [String: [String]] = [:]
     public var icon: String?
     /// The application name of this source's popups; nil: the source's name.
     public var appName: String?

@@ -145,11 +145,13 @@ public enum ConfigLoader {
         var urgency: [String: Urgency] = [:]
         for (k, v) in s.stringMap("urgency") ?? [:] { if let u = Urgency(name: v) { urgency[k] = u } }
 
+        let query = s.query("query") ?? ([:], [:])
+        if let profile { checkStreamURL(profile, s, allowInsecure: allowInsecure) }
         guard reader.errors.count == before, let profile else { return nil }
         return SourceConfig(
             name: name, preset: preset, baseURL: base, webURL: web, token: tokens.first, transport: transport,
             pollInterval: interval, types: s.strings("types") ?? [], excludeTypes: s.strings("exclude_types") ?? [],
-            urgency: urgency, query: s.stringMap("query") ?? [:], icon: s.string("icon"), appName: s.string("app_name"), caFile: s.string("ca_file"),
+            urgency: urgency, query: query.single, repeatedQuery: query.repeated, icon: s.string("icon"), appName: s.string("app_name"), caFile: s.string("ca_file"),
             allowInsecureHTTP: allowInsecure, enabled: s.bool("enabled") ?? true, profile: profile)
     }
 
@@ -169,6 +171,14 @@ public enum ConfigLoader {
         }
         if scheme == "http", !allowInsecure, !isLoopback(url) {
             s.fail(key, "\"\(url)\" is plain http to a remote host: tokens would travel unencrypted (use https, or set allow_insecure_http = true)")
+        }
+    }
+
+    /// `stream.url` gets base_url's check: the token goes there too.
+    private static func checkStreamURL(_ profile: ProviderProfile, _ s: ConfigReader.Table, allowInsecure: Bool) {
+        guard let url = profile.stream?.endpoint.url, Origin(url: url) != nil else { return }
+        if url.lowercased().hasPrefix("http:"), !allowInsecure, !isLoopback(url) {
+            s.fail("profile", "stream.url \"\(url)\" is plain http to a remote host: tokens would travel unencrypted (use https, or set allow_insecure_http = true)")
         }
     }
 

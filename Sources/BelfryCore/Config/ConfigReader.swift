@@ -38,12 +38,12 @@ final class ConfigReader {
             }
         }
 
-        private func raw(_ key: String) -> (Setting, ConfigNode?) {
+        func raw(_ key: String) -> (Setting, ConfigNode?) {
             guard let s = section.setting(key) else { preconditionFailure("\(key) is not in the schema of [\(section.name)]") }
             return (s, values[key] ?? s.defaultValue)
         }
 
-        private func wrongType(_ s: Setting, _ v: ConfigNode) {
+        func wrongType(_ s: Setting, _ v: ConfigNode) {
             fail(s.key, "is \(v.typeName), expected \(s.allowed)")
         }
 

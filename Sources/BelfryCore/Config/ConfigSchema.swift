@@ -127,7 +127,7 @@ public enum ConfigSchema {
         Setting("urgency", .stringMap(values: urgencyNames), default: .table([:]),
                 doc: "item type → low | normal | critical, e.g. { execution_failed = \"critical\" }"),
         Setting("query", .stringMap(values: []), default: .table([:]),
-                doc: "extra query parameters for every read request, e.g. { dataset_id = \"…\" }"),
+                doc: "extra query parameters for every read request, e.g. { dataset_id = \"…\" }; an array repeats the key, e.g. { \"exclude_types[]\" = [\"follow\", \"favourite\"] }"),
         Setting("icon", .string, doc: "icon name or absolute path for this source's popups"),
         Setting("app_name", .string,
                 doc: "the application name of this source's popups (servers that group by application group by it); default: the source's name"),

@@ -189,7 +189,9 @@ public struct Inbox: Sendable {
         let ids = Array((unread[source.name] ?? [:]).keys).sorted()
         if source.profile.markAllRead != nil {
             let keys = markRead(source: SourceConfig(copying: source, withoutMarkRead: true), ids: ids, now: now)
-            enqueue(PendingAction(id: 0, source: source.name, kind: .markAllRead, ids: []))
+            // A body with {last_id} (Mastodon's markers) needs the newest id: kept with the action.
+            let needsID = source.profile.markAllRead?.body?.needsIDs == true && !ids.isEmpty
+            enqueue(PendingAction(id: 0, source: source.name, kind: .markAllRead, ids: needsID ? [BodyTemplate.lastID(ids)] : []))
             return keys
         }
         return markRead(source: source, ids: ids, now: now)

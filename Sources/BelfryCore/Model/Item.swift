@@ -14,10 +14,12 @@ public struct Item: Sendable, Equatable, Codable {
     /// Occurrences of a coalescing item (taskrunner); nil elsewhere.
     public var count: Int?
     public var updatedAt: Double?
+    /// An API URL whose answer names the web page (`fields.link_api`); looked up on click only.
+    public var linkAPI: String?
 
     public init(source: String, id: String, type: String = "", title: String, body: String = "", link: String? = nil,
                 createdAt: Double? = nil, isRead: Bool = false, urgency: Urgency = .normal, count: Int? = nil,
-                updatedAt: Double? = nil) {
+                updatedAt: Double? = nil, linkAPI: String? = nil) {
         self.source = source
         self.id = id
         self.type = type
@@ -29,6 +31,7 @@ public struct Item: Sendable, Equatable, Codable {
         self.urgency = urgency
         self.count = count
         self.updatedAt = updatedAt
+        self.linkAPI = linkAPI
     }
 
     public var key: String { "\(source):\(id)" }

@@ -17,7 +17,7 @@ public struct ItemExtractor: Sendable {
 
     /// A profile's field candidates, each parsed once.
     private struct CompiledFields: Sendable {
-        var id, type, title, body, link, createdAt, severity, count, updatedAt: [FieldCandidate]
+        var id, type, title, body, link, createdAt, severity, count, updatedAt, linkAPI: [FieldCandidate]
         var isRead, isUnread, readAt: [FieldPath]
 
         init(_ f: ProviderProfile.Fields) {
@@ -30,6 +30,7 @@ public struct ItemExtractor: Sendable {
             severity = f.severity.map(FieldCandidate.init)
             count = f.count.map(FieldCandidate.init)
             updatedAt = f.updatedAt.map(FieldCandidate.init)
+            linkAPI = f.linkAPI.map(FieldCandidate.init)
             isRead = f.isRead.map(FieldPath.init)
             isUnread = f.isUnread.map(FieldPath.init)
             readAt = f.readAt.map(FieldPath.init)
@@ -86,15 +87,17 @@ public struct ItemExtractor: Sendable {
         }
         if let u = source.urgency[type] { urgency = u }
         let title = Self.first(f.title, in: json).flatMap { $0.isEmpty ? nil : $0 }
+        let linkAPI = f.linkAPI.isEmpty ? nil : Self.first(f.linkAPI, in: json).flatMap { LinkResolver.apiURL($0, source: source) }
+        let staticLink = Self.first(f.link, in: json).flatMap { resolve(link: $0) }
         return Item(
             source: source.name, id: id, type: type,
             title: title ?? "New notification from \(source.name)",
             body: Self.first(f.body, in: json).map { source.profile.bodyIsHTML ? HTMLText.plain($0) : $0 } ?? "",
-            link: Self.first(f.link, in: json).flatMap { resolve(link: $0) },
+            link: linkAPI.flatMap { LinkResolver.rewrite($0, source.profile.fields.linkRewrite) } ?? staticLink,
             createdAt: Self.first(f.createdAt, in: json).flatMap(Timestamp.parse),
             isRead: isRead, urgency: urgency,
             count: Self.first(f.count, in: json).flatMap { Int($0) },
-            updatedAt: Self.first(f.updatedAt, in: json).flatMap(Timestamp.parse))
+            updatedAt: Self.first(f.updatedAt, in: json).flatMap(Timestamp.parse), linkAPI: linkAPI)
     }
 
     /// The first candidate that yields a non-empty text.

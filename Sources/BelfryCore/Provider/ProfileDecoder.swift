@@ -25,9 +25,7 @@ enum ProfileDecoder {
             return table(section, values, key)
         }
         func endpoint(_ s: ConfigReader.Table?) -> ProviderProfile.Endpoint? {
-            guard let s, let path = s.string("path"), !path.isEmpty else { return nil }
-            if !path.hasPrefix("/") { s.fail("path", "\"\(path)\" must start with / (it is relative to base_url)") }
-            return .init(method: s.string("method") ?? "GET", path: path, query: s.stringMap("query") ?? [:])
+            ProfileEndpointDecoder.endpoint(s)
         }
 
         let listT = subtable("list", ProfileSchema.list)
@@ -46,7 +44,9 @@ enum ProfileDecoder {
             body: fieldsT.paths("body") ?? [], link: fieldsT.paths("link") ?? [],
             createdAt: fieldsT.paths("created_at") ?? [], updatedAt: fieldsT.paths("updated_at") ?? [],
             isRead: fieldsT.paths("is_read") ?? [], isUnread: fieldsT.paths("is_unread") ?? [], readAt: fieldsT.paths("read_at") ?? [],
-            count: fieldsT.paths("count") ?? [], severity: fieldsT.paths("severity") ?? [])
+            count: fieldsT.paths("count") ?? [], severity: fieldsT.paths("severity") ?? [],
+            linkAPI: fieldsT.paths("link_api") ?? [], linkAPIHTML: fieldsT.string("link_api_html") ?? "html_url",
+            linkRewrite: ProfileEndpointDecoder.linkRewrite(fieldsT))
         if fields.id.isEmpty { fieldsT.fail("id", "must name where the item id is") }
         let paging = ProviderProfile.Paging(
             style: ProviderProfile.PagingStyle(rawValue: pagingT.string("style") ?? "none") ?? .none,
@@ -60,8 +60,24 @@ enum ProfileDecoder {
         if let markT, let ep = endpoint(markT) {
             markRead = .init(endpoint: ep, batch: markT.int("batch") ?? 0, bodyKey: markT.string("body_key") ?? "ids",
                              doneStatuses: markT.ints("done_statuses") ?? [])
-            if markRead!.batch == 0, ep.path.firstRange(of: "{id}") == nil {
-                markT.fail("path", "needs {id} in the path when batch = 0 (or set batch to send ids in the body)")
+            ProfileEndpointDecoder.checkMarkRead(markRead!, markT)
+        }
+        let markAllT = subtable("mark_all_read", ProfileSchema.markAllRead)
+        let markAllRead = endpoint(markAllT)
+        if let markAllT, let markAllRead, let body = markAllRead.body, body.isPerItem || body.text.firstRange(of: "{ids}") != nil {
+            markAllT.fail("body", "mark_all_read knows no item: only {last_id} (the newest item seen) is allowed")
+        }
+        var listFormat = ProviderProfile.ListFormat.json
+        var items = t.string("items") ?? "items"
+        if let listT, let format = listT.string("format").flatMap(ProviderProfile.ListFormat.init(rawValue:)) {
+            listFormat = format
+            if format == .jsonLines {
+                if t.values["items"] == nil { items = "." } else if items != "." {
+                    t.fail("items", "\"\(items)\" but list.format = \"json_lines\" makes each line one item: set items = \".\" (or leave it out)")
+                }
+                if pagingT.string("style") != "none" {
+                    pagingT.fail("style", "a json_lines listing is one answer: paging.style must be \"none\"")
+                }
             }
         }
         var stream: ProviderProfile.Stream?
@@ -72,10 +88,11 @@ enum ProfileDecoder {
         let defaultBase = t.string("default_base_url") ?? ""
         let profile = ProviderProfile(
             authHeader: t.string("auth_header") ?? "Authorization", authScheme: t.string("auth_scheme") ?? "Bearer",
+            authHeaders: ProfileEndpointDecoder.authHeaders(t),
             errorMessage: t.paths("error_message") ?? [], typeParam: t.string("type_param") ?? "",
-            list: list, items: t.string("items") ?? "items", bodyIsHTML: t.bool("body_is_html") ?? false, paging: paging, fields: fields,
+            list: list, listFormat: listFormat, items: items, bodyIsHTML: t.bool("body_is_html") ?? false, paging: paging, fields: fields,
             severity: t.stringMap("severity") ?? [:], markRead: markRead,
-            markAllRead: endpoint(subtable("mark_all_read", ProfileSchema.markAllRead)),
+            markAllRead: markAllRead,
             unreadCount: endpoint(subtable("unread_count", ProfileSchema.unreadCount)),
             unreadCountField: t.string("unread_count_field") ?? "unread_count",
             stream: stream, defaultBaseURL: defaultBase.isEmpty ? nil : defaultBase, notes: t.strings("notes") ?? [])

@@ -5,13 +5,16 @@ public enum ProfileSchema {
         ConfigSection(name: name, isArray: false, doc: doc, settings: [
             Setting("method", .oneOf(["GET", "POST", "PUT", "PATCH", "DELETE"]), default: .string("GET"), doc: "HTTP method"),
             Setting("path", .string, default: .string(""), doc: "path below base_url; {id} is the item id; \"\" = not offered"),
-            Setting("query", .stringMap(values: []), default: .table([:]), doc: "fixed query parameters"),
+            Setting("query", .stringMap(values: []), default: .table([:]),
+                    doc: "fixed query parameters; an array sends the key once per value (\"exclude_types[]\" = [\"follow\", \"favourite\"])"),
         ] + extra)
     }
 
     public static let top = ConfigSection(name: "profile", isArray: false, doc: "A provider profile.", settings: [
         Setting("auth_header", .string, default: .string("Authorization"), doc: "header that carries the token"),
         Setting("auth_scheme", .string, default: .string("Bearer"), doc: "sent as \"<scheme> <token>\"; \"\" sends the token alone"),
+        Setting("auth_headers", .stringMap(values: []), default: .table([:]),
+                doc: "headers sent on every request, {token} standing for the token, e.g. { \"Api-Key\" = \"{token}\", \"Api-Username\" = \"system\" }; when a value holds {token}, auth_header/auth_scheme are not sent"),
         Setting("error_message", .paths, default: .array(["detail", "error.message", "message", "title", "error"].map { .string($0) }),
                 doc: "response paths tried for a human error message"),
         Setting("type_param", .string, default: .string(""), doc: "query parameter that filters one type on the server (\"\" = filter locally only)"),
@@ -30,16 +33,27 @@ public enum ProfileSchema {
         Setting("stream", .table, doc: "a Server-Sent Events stream of new items"),
     ])
 
-    public static let list = endpoint("list", "GET the unread items.")
-    public static let markAllRead = endpoint("mark_all_read", "Mark everything read.")
+    static let bodySettings = [
+        Setting("body", .string, default: .string(""),
+                doc: "a body template: {id} the item id, {ids} the ids as a JSON array, {last_id} the greatest id; in JSON the template quotes or not ('{\"id\": {id}}' sends a number). \"\" = none"),
+        Setting("body_format", .oneOf(["json", "form"]), default: .string("json"), doc: "json | form (application/x-www-form-urlencoded)"),
+    ]
+    public static let list = endpoint("list", "GET the unread items.", extra: [
+        Setting("format", .oneOf(["json", "json_lines"]), default: .string("json"),
+                doc: "json | json_lines (one item object per line, as ntfy's /json?poll=1; items must then be \".\")"),
+    ])
+    public static let markAllRead = endpoint("mark_all_read", "Mark everything read.", extra: bodySettings)
     public static let unreadCount = endpoint("unread_count", "The unread counter.")
     public static let markRead = endpoint("mark_read", "Mark items read.", extra: [
         Setting("batch", .int(0...10_000), default: .int(0), doc: "0 = one request per id; N = up to N ids per request in a JSON body"),
-        Setting("body_key", .string, default: .string("ids"), doc: "with batch > 0: the body is {\"<body_key>\": [ids]}"),
+        Setting("body_key", .string, default: .string("ids"), doc: "with batch > 0 and no body: the body is {\"<body_key>\": [ids]}"),
         Setting("done_statuses", .ints, default: .array([]), doc: "statuses that mean it was already read (counted as done)"),
-    ])
+    ] + bodySettings)
     public static let stream = endpoint("stream", "Server-Sent Events of new items.", extra: [
-        Setting("event", .string, default: .string("message"), doc: "the event type whose data is one item's JSON"),
+        Setting("url", .string, default: .string(""),
+                doc: "an absolute stream URL instead of path (a streaming host); its origin is trusted with the token"),
+        Setting("event", .string, default: .string("message"),
+                doc: "the event type whose data is one item's JSON (\"message\" also matches events without an event: line)"),
         Setting("keepalive", .duration(min: .milliseconds(100)), default: .string("15s"),
                 doc: "how often the server sends something; silence for 3x this reconnects"),
     ])
@@ -70,6 +84,11 @@ public enum ProfileSchema {
         Setting("read_at", .paths, default: .array([]), doc: "read timestamp, null or absent while unread"),
         Setting("count", .paths, default: .array([]), doc: "occurrence count of a coalescing item"),
         Setting("severity", .paths, default: .array([]), doc: "provider severity, mapped through [profile.severity]"),
+        Setting("link_api", .paths, default: .array([]),
+                doc: "an API URL whose answer holds the web link: fetched with the source's auth on click only"),
+        Setting("link_api_html", .string, default: .string("html_url"), doc: "path of the web link in the link_api answer"),
+        Setting("link_rewrite", .stringMap(values: []), default: .table([:]),
+                doc: "text → replacement turning a link_api URL into a web link (longest first), the fallback when the lookup fails"),
     ])
 }
 

@@ -97,24 +97,33 @@ public struct ProviderClient: Sendable {
             var start = 0
             while start < ids.count {
                 let chunk = Array(ids[start..<min(ids.count, start + mr.batch)])
-                let body: JSONValue = .object([mr.bodyKey: .array(chunk.map { .string($0) })])
-                _ = try await send(mr.endpoint, id: nil, query: mr.endpoint.query, body: Array(body.serialized().utf8),
+                let body = try renderBody(mr.endpoint, ids: chunk, bodyKey: mr.bodyKey)
+                _ = try await send(mr.endpoint, id: nil, query: mr.endpoint.query, body: body,
                                    what: "mark-read", done: mr.doneStatuses)
                 start += mr.batch
             }
         } else {
             for id in ids {
-                _ = try await send(mr.endpoint, id: id, query: mr.endpoint.query, body: nil, what: "mark-read", done: mr.doneStatuses)
+                let body = try mr.endpoint.body == nil ? nil : renderBody(mr.endpoint, ids: [id], bodyKey: nil)
+                _ = try await send(mr.endpoint, id: id, query: mr.endpoint.query, body: body, what: "mark-read", done: mr.doneStatuses)
             }
         }
     }
 
-    public func markAllRead() async throws(ProviderError) {
+    /// Marks everything read. `newestID` (the newest item seen) fills a body's `{last_id}` (markers).
+    public func markAllRead(newestID: String? = nil) async throws(ProviderError) {
         guard let ep = profile.markAllRead else {
             throw ProviderError(.unsupported, "source \"\(source.name)\": the \(source.preset) profile has no mark-all-read endpoint")
         }
         let scoped = ep.query.merging(source.query) { _, user in user }
-        _ = try await send(ep, id: nil, query: scoped, body: nil, what: "mark-all-read", done: [])
+        var body: [UInt8]?
+        if let template = ep.body {
+            if template.needsIDs, newestID == nil {
+                throw ProviderError(.unsupported, "source \"\(source.name)\": mark-all-read needs the newest item id ({last_id}) and none is known yet")
+            }
+            body = try renderBody(ep, ids: newestID.map { [$0] } ?? [], bodyKey: nil)
+        }
+        _ = try await send(ep, id: nil, query: scoped, body: body, what: "mark-all-read", done: [])
     }
 
     public func unreadCount() async throws(ProviderError) -> Int {
@@ -130,38 +139,26 @@ public struct ProviderClient: Sendable {
 
     /// The request for `endpoint`, with auth. Exposed for the stream client and tests.
     public func request(_ endpoint: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?) -> HTTPRequest {
-        var path = endpoint.path
-        if let id { path = path.replacingAll("{id}", with: Self.percentEncode(id)) }
-        var url = source.baseURL + path
-        if !query.isEmpty {
-            url += (url.utf8.contains(UInt8(ascii: "?")) ? "&" : "?")
-                + query.keys.sorted().map { "\(Self.percentEncode($0))=\(Self.percentEncode(query[$0]!))" }.joined(separator: "&")
-        }
-        var headers = [HTTPHeader("Accept", "application/json")]
-        var secrets: [String] = []
-        if let token, !token.isEmpty {
-            let value = profile.authScheme.isEmpty ? token : "\(profile.authScheme) \(token)"
-            headers.append(HTTPHeader(profile.authHeader, value))
-            secrets = [token, value]
-        }
-        if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
-        return HTTPRequest(method: endpoint.method, url: url, headers: headers, body: body, timeout: timeout,
-                           security: HTTPSecurity(caFile: source.caFile), secrets: secrets)
+        RequestBuilder(source: source, token: token, timeout: timeout)
+            .request(endpoint, id: id, query: query, body: body, contentType: endpoint.body?.contentType ?? "application/json")
     }
 
     private func sendJSON(_ ep: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?,
                           what: String) async throws(ProviderError) -> (JSONValue, serviceTime: Double?) {
         let (response, redactor) = try await send(ep, id: id, query: query, body: body, what: what, done: [])
         do {
-            return (try Self.parse(response, redactor), Self.serviceTime(of: response))
+            let lines = ep == profile.list && profile.listFormat == .jsonLines
+            return (try Self.parse(response, redactor, lines: lines), Self.serviceTime(of: response))
         } catch {
             throw ProviderError(.decode, "source \"\(source.name)\": \(what) answer is \(error.message)")
         }
     }
 
     /// The service's JSON answer, with this request's secrets taken out of every string.
-    static func parse(_ response: HTTPResponse, _ redactor: SecretRedactor) throws(JSONValue.ParseError) -> JSONValue {
-        redactor.redact(try JSONValue.parse(response.body))
+    static func parse(_ response: HTTPResponse, _ redactor: SecretRedactor, lines: Bool = false) throws(JSONValue.ParseError) -> JSONValue {
+        let json: JSONValue
+        if lines { json = try JSONLines.parse(response.body) } else { json = try JSONValue.parse(response.body) }
+        return redactor.redact(json)
     }
 
     /// Sends one request; a 2xx (or a `done` status) comes back with its header values already redacted,

@@ -7,12 +7,25 @@ public struct ProviderProfile: Sendable, Equatable {
         /// Relative to the source's base_url; `{id}` is replaced by the item id (percent-encoded).
         public var path: String
         public var query: [String: String]
-        public init(method: String = "GET", path: String, query: [String: String] = [:]) {
+        /// Query keys sent once per value, in order (`exclude_types[] = ["a", "b"]`).
+        public var repeatedQuery: [String: [String]]
+        /// An absolute URL that replaces base_url + path (`stream.url`); its origin is trusted for the token.
+        public var url: String?
+        /// The request body (mark_read, mark_all_read); nil sends none (or mark_read's `body_key` form).
+        public var body: BodyTemplate?
+        public init(method: String = "GET", path: String, query: [String: String] = [:],
+                    repeatedQuery: [String: [String]] = [:], url: String? = nil, body: BodyTemplate? = nil) {
             self.method = method
             self.path = path
             self.query = query
+            self.repeatedQuery = repeatedQuery
+            self.url = url
+            self.body = body
         }
     }
+
+    /// How a list answer is framed: one JSON document, or one JSON object per line (ntfy's `poll=1`).
+    public enum ListFormat: String, Sendable, Equatable { case json, jsonLines = "json_lines" }
 
     public enum PagingStyle: String, Sendable, Equatable { case none, offset, page, cursor }
 
@@ -49,6 +62,24 @@ public struct ProviderProfile: Sendable, Equatable {
         public var readAt: [String]
         public var count: [String]
         public var severity: [String]
+        /// An API URL whose answer names the web page (`html_url`): looked up on click, never before
+        /// the popup (see `LinkResolver`).
+        public var linkAPI: [String] = []
+        /// The path of the web link in the `linkAPI` answer.
+        public var linkAPIHTML: String = "html_url"
+        /// Rewrites of the `linkAPI` URL into a web link, used when the lookup fails (and as the
+        /// popup's link until a click).
+        public var linkRewrite: [LinkRewrite] = []
+    }
+
+    /// Replace every `from` in a URL by `to`.
+    public struct LinkRewrite: Sendable, Equatable {
+        public var from: String
+        public var to: String
+        public init(from: String, to: String) {
+            self.from = from
+            self.to = to
+        }
     }
 
     public struct MarkRead: Sendable, Equatable {
@@ -71,11 +102,15 @@ public struct ProviderProfile: Sendable, Equatable {
     public var authHeader: String
     /// The value sent is "<scheme> <token>"; an empty scheme sends the token alone.
     public var authScheme: String
+    /// Headers sent on every request; `{token}` in a value is the token, and such a value is a secret.
+    /// When any value holds `{token}`, `authHeader`/`authScheme` are not sent.
+    public var authHeaders: [String: String] = [:]
     /// Response paths tried, in order, for a human error message (`detail`, `error.message`, …).
     public var errorMessage: [String]
     /// When a source filters exactly one type, it is sent as this query parameter (empty: never).
     public var typeParam: String
     public var list: Endpoint
+    public var listFormat: ListFormat = .json
     /// Response path of the items array.
     public var items: String
     /// The body holds HTML (Mastodon statuses): tags stripped, entities decoded.

@@ -78,6 +78,7 @@ extension EmulatorPreset {
         case .taskrunner: TaskrunnerAPI()
         case .bytespike: BytespikeAPI()
         case .visualLayer: VisualLayerAPI()
+        case .feed: FeedAPI()
         }
     }
 }

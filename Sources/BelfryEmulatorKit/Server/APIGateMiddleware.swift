@@ -20,12 +20,13 @@ struct APIGateMiddleware: RouterMiddleware {
         }
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
-        let token = Self.bearerToken(request)
+        let token = env.options.authHeaders.isEmpty ? Self.bearerToken(request) : HeaderAuth.token(request, env.options)
         let caller = caller(for: token)
         let fault = env.state.consumeFault(method: request.method.rawValue, path: path, kinds: Self.requestKinds)
         env.state.record(
             CallRecord(
                 method: request.method.rawValue, path: path, query: QueryParameters(request: request).all,
+                queryPairs: QueryParameters(request: request).pairs, headers: HeaderAuth.headers(request),
                 authorized: caller != nil, token: token, body: String(buffer: body),
                 at: Timestamp.format(Date(), fractional: true), fault: fault?.kind.rawValue))
 

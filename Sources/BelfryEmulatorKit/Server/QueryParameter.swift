@@ -17,6 +17,37 @@ struct QueryParameters {
         return result
     }
 
+    /// Every pair in order, repeated keys kept, keys and values percent-decoded (Hummingbird leaves
+    /// `exclude_types%5B%5D` as it came).
+    var pairs: [(String, String)] {
+        request.uri.queryParameters.map { (Self.decoded(String($0.key)), Self.decoded(String($0.value))) }
+    }
+
+    /// `%XX` decoded (and `+` as a space, as forms send it); malformed escapes are kept as they are.
+    static func decoded(_ text: String) -> String {
+        var out: [UInt8] = []
+        let b = Array(text.utf8)
+        var i = 0
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 65...70: c - 55
+            case 97...102: c - 87
+            default: nil
+            }
+        }
+        while i < b.count {
+            if b[i] == UInt8(ascii: "%"), i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) {
+                out.append(h << 4 | l)
+                i += 3
+            } else {
+                out.append(b[i] == UInt8(ascii: "+") ? UInt8(ascii: " ") : b[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// An integer in `range`, `fallback` when absent. `fail(message, input, validationType)` builds the error.
     func int(
         _ name: String, default fallback: Int, range: ClosedRange<Int>,
