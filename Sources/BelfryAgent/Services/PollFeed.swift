@@ -29,11 +29,15 @@ struct PollFeed {
         do {
             let client = try await agent.client(for: name)
             let listing = try await client.listing()
-            await agent.ingest(listing.items, source: name, complete: true, serviceTime: listing.serviceTime)
-            await agent.unreadableListed(listing.skipped, source: name)
+            // A 304: nothing changed, the previous listing stands (nothing ingested, nothing written).
+            if !listing.head.notModified {
+                await agent.ingest(listing.items, source: name, complete: true, serviceTime: listing.serviceTime)
+                await agent.unreadableListed(listing.skipped, source: name)
+            }
+            let next = await agent.listed(name, head: listing.head, interval: interval)
             await agent.feedSucceeded(name, transport: label)
             failures = 0
-            return interval
+            return next
         } catch let e as ProviderError {
             switch e.kind {
             case .auth:
@@ -41,8 +45,9 @@ struct PollFeed {
                 return await waitForNewToken(since: stamp)
             case .rateLimited(let ra):
                 failures += 1
-                await agent.feedFailed(name, e.message)
-                return max(min(ra ?? .zero, Self.maxRetryAfter), Self.backoff(failures: failures, floor: interval))
+                let wait = max(min(ra ?? .zero, Self.maxRetryAfter), Self.backoff(failures: failures, floor: interval))
+                await agent.rateLimited(name, e.message, wait: wait)
+                return wait
             default:
                 failures += 1
                 await agent.feedFailed(name, e.message)
@@ -74,7 +79,7 @@ struct PollFeed {
 
     /// The longest a Retry-After puts a poll off (the outbox's limit too): a date far ahead, from a
     /// confused service or read against a local clock that is far behind, must not stop a feed for ever.
-    static let maxRetryAfter: Duration = .seconds(3600)
+    static let maxRetryAfter: Duration = RateLimit.maxWait
 
     /// A refused token that nothing replaced is tried again this rarely (a token_command may rotate).
     static let tokenRetry: Duration = .seconds(600)
