@@ -2,7 +2,7 @@
 # The benchmark suite of issue 8: builds in release, runs belfry-bench (every figure, each repeated as
 # it says), prints the table and writes BENCHMARKS.md (machine, command, table, notes).
 #   scripts/bench.sh [--quick] [figure…]     (make bench)
-# Figures: latency sustained burst idle start state poll. Takes about 3 minutes (--quick: about 1).
+# Figures: latency sustained burst idle start state poll polite. Takes about 3 minutes (--quick: about 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}

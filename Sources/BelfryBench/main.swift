@@ -3,7 +3,7 @@ import Foundation
 
 // belfry-bench: the performance figures of issue 8, printed as a Markdown table (stdout); progress on
 // stderr. `scripts/bench.sh` (make bench) builds in release, runs this and writes BENCHMARKS.md.
-//   belfry-bench [all|latency|sustained|burst|idle|start|state|poll]… [--quick]
+//   belfry-bench [all|latency|sustained|burst|idle|start|state|poll|polite]… [--quick]
 //   belfry-bench soak [--quick]     (scripts/soak.sh, make soak: ≥ 10 minutes; --quick: 5,000 items in 1 minute)
 
 signal(SIGPIPE, SIG_IGN) // a stream reader that left must not kill the bench
@@ -12,7 +12,7 @@ MallocArenas.limit(environment: ProcessInfo.processInfo.environment)
 let args = Array(CommandLine.arguments.dropFirst())
 let quick = args.contains("--quick")
 var figures = Set(args.filter { !$0.hasPrefix("--") && Double($0) == nil })
-if figures.isEmpty || figures.contains("all") { figures = ["latency", "sustained", "burst", "idle", "start", "state", "poll"] }
+if figures.isEmpty || figures.contains("all") { figures = ["latency", "sustained", "burst", "idle", "start", "state", "poll", "polite"] }
 
 func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 func mb(_ kB: Int) -> String { String(format: "%.1f MB", Double(kB) / 1024) }
@@ -137,6 +137,13 @@ do {
         let r = try await PollCost(window: 6).run()
         row("poll with nothing new (\(r.polls) polls in 6 s)", "\(f(Double(r.requests) / Double(max(r.polls, 1)), 1)) request(s) per poll, state written: \(r.stateWritten ? "yes" : "no")",
             "1 request, no state write", r.requests == r.polls && !r.stateWritten)
+    }
+    if figures.contains("polite") {
+        log("polite polling (virtual hour)…")
+        let r = try await PoliteCost().run()
+        row("an hour of polling an unchanged 3-page feed, `X-Poll-Interval: 60`, poll_interval 30 s (virtual time; \(r.polls) polls)",
+            "first listing: \(r.firstListing.requests) requests, \(r.firstListing.bytes) body bytes; after it: \(r.requests) requests, \(r.bodyBytes) body bytes; rate-limit units (non-304 answers): \(r.units)",
+            "after the first listing: 0 body bytes, ≤ 60 requests per hour", r.bodyBytes == 0 && r.requests <= 60)
     }
 } catch {
     log("failed: \(error)")
