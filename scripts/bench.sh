@@ -2,7 +2,7 @@
 # The benchmark suite of issue 8: builds in release, runs belfry-bench (every figure, each repeated as
 # it says), prints the table and writes BENCHMARKS.md (machine, command, table, notes).
 #   scripts/bench.sh [--quick] [figure…]     (make bench)
-# Figures: latency sustained burst flood idle start installed state poll. Takes about 3 minutes (--quick:
+# Figures: latency sustained burst flood idle start installed state poll polite. Takes about 3 minutes (--quick:
 # about 1), plus a release build with the Swift runtime linked in for `installed` (the .deb's binary,
 # measured beside the development build: BENCH_DEB=path reuses a built .deb).
 set -euo pipefail

@@ -61,13 +61,15 @@ extension Agent {
         var list: [JSONValue] = []
         for s in config.sources {
             let h = health[s.name] ?? SourceHealth()
-            list.append([
+            var entry: [String: JSONValue] = [
                 "name": .string(s.name), "preset": .string(s.preset), "enabled": .bool(s.enabled),
                 "state": .string(s.enabled ? h.state : "disabled"), "transport": .string(h.transport),
                 "last_success": h.lastSuccess.map { .string(Timestamp.format($0)) } ?? .null,
                 "last_error": h.lastError.map { .string($0) } ?? .null,
                 "unread": .number(Double(inbox.unread[s.name]?.count ?? 0)),
-            ])
+            ]
+            entry.merge(politeStatus(s.name)) { old, _ in old }
+            list.append(.object(entry))
         }
         let server: JSONValue = serverInfo.map {
             ["name": .string($0.name), "vendor": .string($0.vendor), "version": .string($0.version),

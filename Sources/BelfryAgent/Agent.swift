@@ -87,6 +87,10 @@ public actor Agent {
     /// Popups whose actions the agent still answers (see `forgetOldestPopups`).
     static let maxPopups = 2_000
     var health: [String: SourceHealth] = [:]
+    /// Per source, what the polite-polling headers said (see Agent+Polite.swift).
+    var polite: [String: PoliteState] = [:]
+    /// Per source, origins besides its own that may receive its token on a redirect (absolute URLs).
+    var trustedOrigins: [String: [String]] = [:]
     var authWarned: Set<String> = []
     /// Per source, the listed elements already reported as unreadable: each is logged once, not per poll.
     var unreadableLogged: [String: Set<String>] = [:]
@@ -171,7 +175,9 @@ public actor Agent {
                                                       warn: { [logger] in logger.warning("\($0)") })
             if sources[name] != nil { tokens[name] = token }  // not if a reload removed the source meanwhile
         }
-        return ProviderClient(source: s, transport: transport, token: token, now: now)
+        var client = ProviderClient(source: s, transport: redirecting(for: s), token: token, now: now)
+        client.validators = validators(for: name)
+        return client
     }
 
     /// Forgets a cached token so the next call reads it again (after a refusal, on reload).

@@ -3,7 +3,7 @@ import Foundation
 
 // belfry-bench: the performance figures of issue 8, printed as a Markdown table (stdout); progress on
 // stderr. `scripts/bench.sh` (make bench) builds in release, runs this and writes BENCHMARKS.md.
-//   belfry-bench [all|latency|sustained|burst|flood|idle|start|installed|state|poll]… [--quick]   (one or more figures, or all)
+//   belfry-bench [all|latency|sustained|burst|flood|idle|start|installed|state|poll|polite]… [--quick]   (one or more figures, or all)
 //   (installed: the binary named by BELFRY_BENCH_INSTALLED, part of `all` when that is set)
 //   belfry-bench soak [--quick]     (scripts/soak.sh, make soak: ≥ 10 minutes; --quick: 5,000 items in 1 minute)
 
@@ -13,7 +13,7 @@ MallocArenas.limit(environment: ProcessInfo.processInfo.environment)
 let args = Array(CommandLine.arguments.dropFirst())
 let quick = args.contains("--quick")
 var figures = Set(args.filter { !$0.hasPrefix("--") && Double($0) == nil })
-if figures.isEmpty || figures.contains("all") { figures = ["latency", "sustained", "burst", "flood", "idle", "start", "state", "poll"] }
+if figures.isEmpty || figures.contains("all") { figures = ["latency", "sustained", "burst", "flood", "idle", "start", "state", "poll", "polite"] }
 // The packaged binary (issue 19), which scripts/bench.sh unpacks from the .deb it builds.
 let installedBinary = ProcessInfo.processInfo.environment["BELFRY_BENCH_INSTALLED"]
 if installedBinary != nil, args.allSatisfy({ $0.hasPrefix("--") }) || args.contains("all") { figures.insert("installed") }
@@ -165,6 +165,13 @@ do {
         let r = try await PollCost(window: 6).run()
         row("poll with nothing new (\(r.polls) polls in 6 s)", "\(f(Double(r.requests) / Double(max(r.polls, 1)), 1)) request(s) per poll, state written: \(r.stateWritten ? "yes" : "no")",
             "1 request, no state write", r.requests == r.polls && !r.stateWritten)
+    }
+    if figures.contains("polite") {
+        log("polite polling (virtual hour)…")
+        let r = try await PoliteCost().run()
+        row("an hour of polling an unchanged 3-page feed, `X-Poll-Interval: 60`, poll_interval 30 s (virtual time; \(r.polls) polls)",
+            "first listing: \(r.firstListing.requests) requests, \(r.firstListing.bytes) body bytes; after it: \(r.requests) requests, \(r.bodyBytes) body bytes; rate-limit units (non-304 answers): \(r.units)",
+            "after the first listing: 0 body bytes, ≤ 60 requests per hour", r.bodyBytes == 0 && r.requests <= 60)
     }
 } catch {
     log("failed: \(error)")

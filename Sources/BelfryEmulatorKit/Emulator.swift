@@ -113,8 +113,11 @@ public final class Emulator: Sendable {
     /// can serve it through HummingbirdTesting too.
     static func makeRouter(env: EmulatorEnvironment) -> Router<EmulatorRequestContext> {
         let router = Router(context: EmulatorRequestContext.self)
+        router.add(middleware: RedirectMiddleware(env: env))
         router.add(middleware: APIGateMiddleware(env: env))
+        router.add(middleware: ConditionalMiddleware(env: env))
         AdminRoutes(env: env).add(to: router)
+        HTTPBehaviourRoutes(env: env).add(to: router)
         env.api.addRoutes(to: router, env: env)
         return router
     }

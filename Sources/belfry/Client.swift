@@ -72,6 +72,7 @@ struct Status: ParsableCommand {
                 let name = src["name"]?.string ?? "?"
                 var line = "\(name.padding(to: 14)) \((src["preset"]?.string ?? "").padding(to: 13)) \((src["state"]?.string ?? "").padding(to: 12)) \((src["transport"]?.string ?? "").padding(to: 7)) \(src["unread"]?.int ?? 0) unread"
                 if let last = src["last_success"]?.string { line += ", last ok \(last)" }
+                if let floor = src["poll_interval_floor"]?.int { line += ", polled at most every \(floor) s (the service's X-Poll-Interval)" }
                 if let err = src["last_error"]?.string { line += "\n  last error: \(err)" }
                 lines.append(line)
             }

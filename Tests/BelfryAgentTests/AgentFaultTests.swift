@@ -34,7 +34,7 @@ import Testing
             try await w.waitUntilPolled()
             try await w.admin("DELETE", "/_emulator/calls")
             try await w.admin("POST", "/_emulator/faults", #"{"kind":"status","status":429,"retry_after":"4","times":1,"path":"\#(Self.list)"}"#)
-            try await w.eventually("rate limited") { await w.sourceState == "error" }
+            try await w.eventually("rate limited") { await w.sourceState == "rate-limited" }
             try await w.eventually("polled again after the pause", timeout: .seconds(15)) { try await w.calls(to: Self.list).count >= 2 }
             let at = try await w.calls(to: Self.list)
             // poll_interval is 1 s: without Retry-After the next poll would come within about a second.

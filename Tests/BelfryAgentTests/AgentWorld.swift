@@ -61,7 +61,8 @@ final class AgentWorld: @unchecked Sendable {
         """
     }
 
-    func start(_ text: String) async throws {
+    /// Loads `text` and runs the agent; `beforeRun` sees it before any feed starts.
+    func start(_ text: String, beforeRun: (Agent) async -> Void = { _ in }) async throws {
         let path = dir + "/config.toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         let config = try ConfigLoader.load(path: path)
@@ -72,6 +73,7 @@ final class AgentWorld: @unchecked Sendable {
         let runner = AgentRunner(config: config, configPath: path, sink: sink, transport: http,
                                  environment: ["HOME": dir], logger: logger)
         let prepared = try await runner.prepare(trapSignals: false)
+        await beforeRun(prepared.agent)
         running = (prepared, Task { try await prepared.run() })
     }
 

@@ -206,6 +206,16 @@ func authFailureStopsWithAClearMessage(status: Int) async {
     #expect(lost.map(\.2) == [1, 2, 4, 8].map { Duration.seconds($0) } + [.milliseconds(2200)])
 }
 
+@Test func aRateLimited403IsRetriedAfterTheResetNotRefused() async throws {
+    // `now` is 784_111_777: the limit resets 90 s later.
+    let h = Harness([[.head(403, [HTTPHeader("x-ratelimit-remaining", "0"), HTTPHeader("x-ratelimit-reset", "784111867")])],
+                     ScriptedTransport.stream()])
+    let events = try await h.take(2)
+    #expect(failures(events).map(\.0) == [.status(403)])
+    #expect(failures(events).map(\.2) == [.seconds(90)])
+    #expect(events.last == .connected)
+}
+
 @Test func transportErrorsAndIdleTimeoutsAreRetried() async throws {
     let timeout = HTTPError(.timeout, "no data for 45 s")
     let h = Harness([ScriptedTransport.stream("data: a\n\n") + [.fail(timeout)], connectFailure, ScriptedTransport.stream()])

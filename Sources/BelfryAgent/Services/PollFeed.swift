@@ -31,11 +31,15 @@ struct PollFeed<C: Clock>: Sendable where C.Duration == Duration {
         do {
             let client = try await agent.client(for: name)
             let listing = try await client.listing()
-            await agent.ingest(listing.items, source: name, complete: true, serviceTime: listing.serviceTime)
-            await agent.unreadableListed(listing.skipped, source: name)
+            // A 304: nothing changed, the previous listing stands (nothing ingested, nothing written).
+            if !listing.head.notModified {
+                await agent.ingest(listing.items, source: name, complete: true, serviceTime: listing.serviceTime)
+                await agent.unreadableListed(listing.skipped, source: name)
+            }
+            let next = await agent.listed(name, head: listing.head, interval: interval)
             await agent.feedSucceeded(name, transport: label)
             failures = 0
-            return interval
+            return next
         } catch let e as ProviderError {
             switch e.kind {
             case .auth:
@@ -44,12 +48,14 @@ struct PollFeed<C: Clock>: Sendable where C.Duration == Duration {
             case .rateLimited(let ra?):
                 // The service said when: that time plus a little jitter, not stacked on the backoff.
                 failures += 1
-                await agent.feedFailed(name, e.message)
-                return Self.honouring(ra)
+                let wait = Self.honouring(ra)
+                await agent.rateLimited(name, e.message, wait: wait)
+                return wait
             case .rateLimited(nil):
                 failures += 1
-                await agent.feedFailed(name, e.message)
-                return Self.backoff(failures: failures, floor: interval)
+                let wait = Self.backoff(failures: failures, floor: interval)
+                await agent.rateLimited(name, e.message, wait: wait)
+                return wait
             default:
                 failures += 1
                 await agent.feedFailed(name, e.message)
@@ -81,7 +87,7 @@ struct PollFeed<C: Clock>: Sendable where C.Duration == Duration {
 
     /// The longest a Retry-After puts a poll off (the outbox's limit too): a date far ahead, from a
     /// confused service or read against a local clock that is far behind, must not stop a feed for ever.
-    static var maxRetryAfter: Duration { .seconds(3600) }
+    static var maxRetryAfter: Duration { RateLimit.maxWait }
 
     /// A refused token that nothing replaced is tried again this rarely (a token_command may rotate).
     static var tokenRetry: Duration { .seconds(600) }

@@ -176,7 +176,7 @@ public enum ConfigLoader {
 
     /// `stream.url` gets base_url's check: the token goes there too.
     private static func checkStreamURL(_ profile: ProviderProfile, _ s: ConfigReader.Table, allowInsecure: Bool) {
-        guard let url = profile.stream?.endpoint.url, Origin(url: url) != nil else { return }
+        guard let url = profile.stream?.endpoint.url, HTTPOrigin(url: url) != nil else { return }
         if url.lowercased().hasPrefix("http:"), !allowInsecure, !isLoopback(url) {
             s.fail("profile", "stream.url \"\(url)\" is plain http to a remote host: tokens would travel unencrypted (use https, or set allow_insecure_http = true)")
         }

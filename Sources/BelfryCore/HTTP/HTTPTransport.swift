@@ -71,6 +71,8 @@ public struct HTTPResponse: Sendable, Equatable {
 public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
         case connect, timeout, tls, tooLarge, cancelled, protocolError, other
+        /// A redirect that must not be followed (loop, too many, credentials it would need elsewhere).
+        case redirect
     }
     public var code: Code
     public var message: String

@@ -205,6 +205,15 @@ public struct Inbox: Sendable {
         changeCount += 1
     }
 
+    /// Keeps the listing's validators (a change only when they differ: a 304 writes nothing).
+    public mutating func setValidators(_ v: ListValidators?, source: String) {
+        var s = state.sources[source] ?? SourceState()
+        guard s.validators != v else { return }
+        s.validators = v
+        state.sources[source] = s
+        changeCount += 1
+    }
+
     // MARK: outbox
 
     private mutating func enqueue(_ action: PendingAction) {

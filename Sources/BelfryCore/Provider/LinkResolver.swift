@@ -43,7 +43,7 @@ public struct LinkResolver: Sendable {
         }
         let path = source.profile.fields.linkAPIHTML
         guard let json = try? ProviderClient.parse(response, redactor), let link = json[path: path]?.text,
-              Origin(url: link) != nil else {
+              HTTPOrigin(url: link) != nil else {
             throw ProviderError(.decode, "source \"\(source.name)\": link lookup answer has no http(s) link at \"\(path)\"")
         }
         return link
@@ -51,8 +51,8 @@ public struct LinkResolver: Sendable {
 
     /// An item's API link made absolute (root-relative ones against base_url's origin); nil unless http(s).
     static func apiURL(_ text: String, source: SourceConfig) -> String? {
-        if Origin(url: text) != nil { return text }
-        guard text.hasPrefix("/"), !text.hasPrefix("//"), let origin = Origin(url: source.baseURL) else { return nil }
+        if HTTPOrigin(url: text) != nil { return text }
+        guard text.hasPrefix("/"), !text.hasPrefix("//"), let origin = HTTPOrigin(url: source.baseURL) else { return nil }
         return origin.description + text
     }
 
@@ -65,6 +65,6 @@ public struct LinkResolver: Sendable {
             out = out.replacingAll(rule.from, with: rule.to)
             matched = true
         }
-        return matched && Origin(url: out) != nil ? out : nil
+        return matched && HTTPOrigin(url: out) != nil ? out : nil
     }
 }

@@ -8,7 +8,7 @@ enum ProfileEndpointDecoder {
         if path.isEmpty, url.isEmpty { return nil }
         if !url.isEmpty {
             if !path.isEmpty { s.fail("url", "set url (an absolute URL) or path (below base_url), not both") }
-            if Origin(url: url) == nil { s.fail("url", "\"\(url)\" is not an absolute http:// or https:// URL") }
+            if HTTPOrigin(url: url) == nil { s.fail("url", "\"\(url)\" is not an absolute http:// or https:// URL") }
         } else if !path.hasPrefix("/") {
             s.fail("path", "\"\(path)\" must start with / (it is relative to base_url)")
         }

@@ -12,6 +12,8 @@ public struct ProviderClient: Sendable {
     public var token: String?
     public var timeout: Duration
     public var now: @Sendable () -> Double
+    /// The first page's validators from the last listing: sent as If-None-Match / If-Modified-Since.
+    public var validators: ListValidators?
 
     public init(source: SourceConfig, transport: any HTTPTransport, token: String?, timeout: Duration = .seconds(30),
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
@@ -32,6 +34,8 @@ public struct ProviderClient: Sendable {
         public var serviceTime: Double?
         /// A note for each listed element that could not be read as an item (and was dropped alone).
         public var skipped: [String] = []
+        /// The first page's head: 304 (then `items` is empty and means nothing), validators, poll floor.
+        public var head = ListHead()
     }
 
     /// Every unread item the service lists now, newest first as the service orders them.
@@ -41,6 +45,13 @@ public struct ProviderClient: Sendable {
 
     /// `listUnread()` with the service's time of the last page.
     public func listing() async throws(ProviderError) -> Listing {
+        var head = ListHead()
+        var listing = try await pages(&head)
+        listing.head = head
+        return listing
+    }
+
+    private func pages(_ head: inout ListHead) async throws(ProviderError) -> Listing {
         var query = profile.list.query.merging(source.query) { _, user in user }
         if !profile.typeParam.isEmpty, source.types.count == 1 { query[profile.typeParam] = source.types[0] }
         let paging = profile.paging
@@ -59,7 +70,8 @@ public struct ProviderClient: Sendable {
             case .page: q[paging.pageParam] = String(paging.firstPage + page)
             case .cursor: if let cursor { q[paging.cursorParam] = cursor }
             }
-            let (json, time) = try await sendJSON(profile.list, id: nil, query: q, body: nil, what: "list")
+            let (answer, time) = try await listPage(q, first: page == 0, head: &head)
+            guard let json = answer else { return Listing(items: [], serviceTime: time) }
             serviceTime = time ?? serviceTime
             let (items, notes) = extractor.items(in: json)
             skipped += notes
@@ -147,8 +159,7 @@ public struct ProviderClient: Sendable {
                           what: String) async throws(ProviderError) -> (JSONValue, serviceTime: Double?) {
         let (response, redactor) = try await send(ep, id: id, query: query, body: body, what: what, done: [])
         do {
-            let lines = ep == profile.list && profile.listFormat == .jsonLines
-            return (try Self.parse(response, redactor, lines: lines), Self.serviceTime(of: response))
+            return (try Self.parse(response, redactor), Self.serviceTime(of: response))
         } catch {
             throw ProviderError(.decode, "source \"\(source.name)\": \(what) answer is \(error.message)")
         }
@@ -164,9 +175,10 @@ public struct ProviderClient: Sendable {
     /// Sends one request; a 2xx (or a `done` status) comes back with its header values already redacted,
     /// and the redactor for reading its body. Every other outcome is a `ProviderError` whose message
     /// holds no secret.
-    private func send(_ ep: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?, what: String,
-                      done: [Int]) async throws(ProviderError) -> (HTTPResponse, SecretRedactor) {
-        let request = request(ep, id: id, query: query, body: body)
+    func send(_ ep: ProviderProfile.Endpoint, id: String?, query: [String: String], body: [UInt8]?, what: String,
+              done: [Int], headers: [HTTPHeader] = []) async throws(ProviderError) -> (HTTPResponse, SecretRedactor) {
+        var request = request(ep, id: id, query: query, body: body)
+        request.headers += headers
         let redactor = SecretRedactor(request.secrets)
         var response: HTTPResponse
         do {
@@ -180,14 +192,14 @@ public struct ProviderClient: Sendable {
         if (200..<300).contains(response.status) || done.contains(response.status) { return (response, redactor) }
         let detail = errorDetail(response, redactor)
         switch response.status {
-        case 401, 403:
+        case 401, 403, 429, 503:
+            // A rate limit (403/429 with x-ratelimit-remaining: 0, Retry-After or a "rate limit" message)
+            // is not a refused token: it waits for the reset the service names (RateLimit).
+            let limit = RateLimit.classify(response, detail: detail + " " + String(decoding: response.body.prefix(2000), as: UTF8.self), now: now())
+            if limit.isRateLimit {
+                throw ProviderError(.rateLimited(retryAfter: limit.wait), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
+            }
             throw ProviderError(.auth, "source \"\(source.name)\": the service refused the token (\(response.status)\(detail)); fix the token, then run `belfry reload`")
-        case 429, 503:
-            // A Retry-After date is read against the service's own clock when it says what time it is,
-            // so a local clock that is wrong or jumps does not stretch or cut the wait.
-            let reference = Self.serviceTime(of: response) ?? now()
-            let ra = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: Date(timeIntervalSince1970: reference)) }
-            throw ProviderError(.rateLimited(retryAfter: ra), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
         default:
             throw ProviderError(.http(status: response.status), "source \"\(source.name)\": \(what) answered \(response.status)\(detail)")
         }

@@ -1,9 +1,9 @@
 /// Why a provider call failed, in terms the feed loop acts on.
 public struct ProviderError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// 401/403: the token was refused. Never retried in a loop.
+        /// 401, or a 403 without the signs of a rate limit: the token was refused. Never retried in a loop.
         case auth
-        /// 429/503 with an optional Retry-After.
+        /// 429/503, or a 403 that is a rate limit (see `RateLimit`), with the wait the service named.
         case rateLimited(retryAfter: Duration?)
         /// Any other non-2xx status.
         case http(status: Int)

@@ -212,6 +212,13 @@ public struct SSEClient<C: Clock>: AsyncSequence, Sendable where C.Duration == D
                     .notOffered, status: 204,
                     message: "the server answered 204 No Content: it offers no event stream here; poll instead"))
             case 401, 403:
+                // A rate limit (403 with x-ratelimit-remaining: 0 or Retry-After) is retried after its reset.
+                let limit = RateLimit.classify(response, detail: "", now: client.now().timeIntervalSince1970)
+                if limit.isRateLimit {
+                    let wait = limit.wait.map { String(Int64(Swift.min($0, RateLimit.maxWait).seconds.rounded(.up))) }
+                    fail(.status(response.status), retryAfter: wait)
+                    return
+                }
                 phase = .terminal(SSEClientError(
                     .unauthorized, status: response.status,
                     message: "the server refused the credentials (HTTP \(response.status)); not retrying"))

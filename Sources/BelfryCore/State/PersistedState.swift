@@ -23,15 +23,20 @@ public struct SourceState: Sendable, Codable, Equatable {
     public var seen: [String: SeenRecord]
     /// The last SSE event id, sent as Last-Event-ID when the stream reconnects.
     public var lastEventID: String?
+    /// The listing's first-page ETag / Last-Modified, sent back so an unchanged feed answers 304.
+    /// Absent in state files written before it existed.
+    public var validators: ListValidators?
 
-    public init(initialized: Bool = false, seen: [String: SeenRecord] = [:], lastEventID: String? = nil) {
+    public init(initialized: Bool = false, seen: [String: SeenRecord] = [:], lastEventID: String? = nil,
+                validators: ListValidators? = nil) {
         self.initialized = initialized
         self.seen = seen
         self.lastEventID = lastEventID
+        self.validators = validators
     }
 
     enum CodingKeys: String, CodingKey {
-        case initialized = "init", seen, lastEventID = "last_event_id"
+        case initialized = "init", seen, lastEventID = "last_event_id", validators = "cond"
     }
 }
 

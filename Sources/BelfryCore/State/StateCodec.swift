@@ -35,6 +35,10 @@ enum StateCodec {
                 out.append(contentsOf: #","last_event_id":"#.utf8)
                 appendString(id, to: &out)
             }
+            if let v = source.validators {
+                out.append(contentsOf: #","cond":"#.utf8)
+                out.append(contentsOf: v.json.serialized().utf8)
+            }
             out.append(contentsOf: #","records":\#(source.seen.count),"seen":{"#.utf8)
             for (k, (key, r)) in source.seen.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
@@ -170,6 +174,7 @@ enum StateCodec {
     private static func source(_ name: String, _ p: inout JSONParser) throws -> SourceState {
         var initialized: Bool?
         var lastEventID: String?
+        var validators: ListValidators?
         var seen: [String: SeenRecord]?
         var expected = 0
         var first = true
@@ -184,6 +189,9 @@ enum StateCodec {
                 case .string(let s): lastEventID = s
                 default: throw Failure(description: "source \(name): last_event_id is not a string")
                 }
+            case "cond":
+                // Only a saving: a malformed one is dropped (the next listing is unconditional).
+                validators = ListValidators(json: try p.value())
             case "records":
                 // How many seen records follow: sizes the dictionary once instead of growing it
                 // through ~17 rehashes. Only a hint (bounded, and a wrong one costs nothing but time).
@@ -199,7 +207,7 @@ enum StateCodec {
             }
         }
         guard let initialized, let seen else { throw Failure(description: "source \(name): init or seen is missing") }
-        return SourceState(initialized: initialized, seen: seen, lastEventID: lastEventID)
+        return SourceState(initialized: initialized, seen: seen, lastEventID: lastEventID, validators: validators)
     }
 
     private static func record(_ key: String, _ p: inout JSONParser) throws -> SeenRecord {

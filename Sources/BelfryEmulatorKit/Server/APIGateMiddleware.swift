@@ -9,7 +9,7 @@ struct APIGateMiddleware: RouterMiddleware {
 
     let env: EmulatorEnvironment
 
-    static let requestKinds: Set<Fault.Kind> = [.status, .malformed, .truncated, .hang, .oversize, .echoCredential, .raw]
+    static let requestKinds: Set<Fault.Kind> = [.status, .malformed, .truncated, .hang, .oversize, .echoCredential, .raw, .rateLimit]
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response

@@ -7,6 +7,9 @@ import Hummingbird
 struct AdminRoutes {
     static let prefix = "/_emulator"
 
+    /// Whether `path` is on the admin surface (not an API request).
+    static func isAdmin(_ path: String) -> Bool { path == prefix || path.hasPrefix(prefix + "/") }
+
     let env: EmulatorEnvironment
 
     func add(to router: Router<EmulatorRequestContext>) {

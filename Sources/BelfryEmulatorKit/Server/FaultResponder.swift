@@ -24,6 +24,8 @@ struct FaultResponder {
             if fault.status == 401 { error.kind = .unauthorized }
             if fault.status == 404 { error.kind = .notFound }
             return env.api.errorResponse(error, request: request)
+        case .rateLimit:
+            return RateLimitFault(fault).response(env: env, request: request)
         case .echoCredential:
             // A service that repeats what it was sent: the credential in its error text and in a header.
             let credential = request.headers[.authorization] ?? ""

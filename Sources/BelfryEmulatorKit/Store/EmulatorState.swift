@@ -25,6 +25,8 @@ final class EmulatorState: Sendable {
     static let maxCalls = 10_000
 
     private let storage = NIOLockedValueBox(Storage())
+    /// Polite-polling and redirect behaviours (`/_emulator/http`).
+    let http = HTTPBehaviour()
 
     func with<T>(_ body: (inout Storage) throws -> T) rethrows -> T {
         try storage.withLockedValue { try body(&$0) }

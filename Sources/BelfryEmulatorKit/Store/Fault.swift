@@ -13,6 +13,9 @@ struct Fault: Sendable, Equatable {
         case stallStream = "stall_stream"
         /// An SSE `event: error` echoing the credential the stream was opened with.
         case streamError = "stream_error"
+        /// An exhausted rate limit, GitHub-style: `status` (default 403) with `x-ratelimit-*` headers
+        /// (remaining 0, reset `reset_in` seconds from now), `Retry-After` if given, "rate limit" message.
+        case rateLimit = "rate_limit"
 
         /// Stream kinds act on open SSE streams at once, and on the next stream requests when `times` > 0.
         var isStreamKind: Bool { self == .dropStream || self == .stallStream || self == .streamError }
@@ -26,6 +29,8 @@ struct Fault: Sendable, Equatable {
     var method: String?
     /// `echo_credential`: the response header that carries the credential too.
     var header: String
+    /// `rate_limit`: seconds from now until `x-ratelimit-reset`.
+    var resetIn: Int = 60
 
     static let defaultEchoHeader = "X-Echo-Credential"
     /// `raw`: the body, byte for byte, and its Content-Type.
@@ -47,7 +52,7 @@ struct Fault: Sendable, Equatable {
             throw AdminError("kind must be one of: \(kinds)")
         }
         self.kind = kind
-        let status = json["status"]?.int ?? (kind == .echoCredential ? 401 : kind == .raw ? 200 : 503)
+        let status = json["status"]?.int ?? (kind == .echoCredential ? 401 : kind == .raw ? 200 : kind == .rateLimit ? 403 : 503)
         guard (100...599).contains(status) else { throw AdminError("status must be 100-599") }
         self.status = status
         self.retryAfter = json["retry_after"]?.text
@@ -67,6 +72,10 @@ struct Fault: Sendable, Equatable {
             self.body = []
         }
         self.contentType = json["content_type"]?.string ?? "application/json"
+        if let r = json["reset_in"] {
+            guard let n = r.int, (0...86_400).contains(n) else { throw AdminError("reset_in must be 0-86400 seconds") }
+            self.resetIn = n
+        }
     }
 
     var json: JSONValue {
@@ -80,6 +89,7 @@ struct Fault: Sendable, Equatable {
             "header": .string(header),
             "body_base64": .string(Data(body).base64EncodedString()),
             "content_type": .string(contentType),
+            "reset_in": .number(Double(resetIn)),
         ])
     }
 }
