@@ -62,7 +62,7 @@ extension Agent {
             if paused || (quiet && item.urgency < .critical) {
                 held.append(item)
             } else if limiter.allow(now: monotonic()) {
-                await show(item, replacing: 0)
+                await show(item, replacing: popupByKey[item.key] ?? 0)  // new activity replaces its popup
             } else {
                 folded.append(item.key)
             }

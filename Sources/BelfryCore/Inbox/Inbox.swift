@@ -15,11 +15,12 @@ public struct Inbox: Sendable {
     private var latestStamp: [String: Double] = [:]
 
     public struct Outcome: Sendable, Equatable {
-        /// New unread items that may pop, oldest first.
+        /// New unread items that may pop, oldest first, and known ones whose revision moved forward
+        /// (new activity: they pop again, replacing a popup still open).
         public var fresh: [Item] = []
         /// Found on a source's first start: handled by the first_run policy.
         public var backlog: [Item] = []
-        /// Coalescing items whose count grew.
+        /// Coalescing items still unread whose count grew (their popup is replaced, never folded).
         public var updated: [Item] = []
         /// Keys known unread that the service now reports read (or no longer lists).
         public var readElsewhere: [String] = []
@@ -61,22 +62,31 @@ public struct Inbox: Sendable {
         for item in items.reversed() {  // providers list newest first; pop oldest first
             let wanted = Self.wanted(item, by: source)
             if var rec = s.seen[item.id] {
+                let moved = Self.revisionMoved(&rec, to: item.revision)
                 if item.isRead {
                     if !rec.read { rec.read = true; changed = true }
                     if cache.removeValue(forKey: item.id) != nil { outcome.readElsewhere.append(item.key) }
+                } else if !rec.read, wanted, !moved || cache[item.id] != nil, let c = item.count, c > (rec.count ?? c) {
+                    // A coalescing item still unread whose count grew: its popup is updated.
+                    listedUnread.insert(item.id)
+                    cache[item.id] = item
+                    rec.count = c
+                    outcome.updated.append(item)
+                } else if moved, wanted {
+                    // New activity on a known id (read before or not): it pops again, and counts unread.
+                    rec.read = false
+                    rec.count = item.count ?? rec.count
+                    listedUnread.insert(item.id)
+                    cache[item.id] = item
+                    if let at = item.updatedAt ?? item.createdAt, at < oldest { outcome.silent += 1 } else { outcome.fresh.append(item) }
                 } else if !rec.read, wanted {
                     listedUnread.insert(item.id)
                     cache[item.id] = item
-                    if let c = item.count, c > (rec.count ?? c) {
-                        rec.count = c
-                        changed = true
-                        outcome.updated.append(item)
-                    }
                 }
-                if rec != s.seen[item.id] { s.seen[item.id] = rec }
+                if rec != s.seen[item.id] { s.seen[item.id] = rec; changed = true }
                 continue
             }
-            s.seen[item.id] = SeenRecord(firstSeen: stamp, count: item.count, read: item.isRead)
+            s.seen[item.id] = SeenRecord(firstSeen: stamp, count: item.count, read: item.isRead, revision: item.revision)
             latestStamp[source.name] = stamp
             changed = true
             guard !item.isRead, wanted else { outcome.silent += 1; continue }
@@ -128,6 +138,17 @@ public struct Inbox: Sendable {
         unread[source.name] = cache
         if changed { changeCount += 1 }
         return outcome
+    }
+
+    /// Records `revision` in `rec`; true when it moved forward (new activity). An unknown recorded
+    /// revision (a state from before revisions) adopts the listed one silently; one going back (the
+    /// service restored an older copy) is ignored, so each (id, revision) pops at most once.
+    static func revisionMoved(_ rec: inout SeenRecord, to revision: Int64?) -> Bool {
+        guard let revision, revision != rec.revision else { return false }
+        guard let old = rec.revision else { rec.revision = revision; return false }
+        guard revision > old else { return false }
+        rec.revision = revision
+        return true
     }
 
     /// The `firstSeen` of a record made now: the wall clock, but never earlier than the last one given

@@ -46,7 +46,8 @@ enum ProfileDecoder {
             body: fieldsT.paths("body") ?? [], link: fieldsT.paths("link") ?? [],
             createdAt: fieldsT.paths("created_at") ?? [], updatedAt: fieldsT.paths("updated_at") ?? [],
             isRead: fieldsT.paths("is_read") ?? [], isUnread: fieldsT.paths("is_unread") ?? [], readAt: fieldsT.paths("read_at") ?? [],
-            count: fieldsT.paths("count") ?? [], severity: fieldsT.paths("severity") ?? [])
+            count: fieldsT.paths("count") ?? [], severity: fieldsT.paths("severity") ?? [],
+            revision: fieldsT.paths("revision") ?? [])
         if fields.id.isEmpty { fieldsT.fail("id", "must name where the item id is") }
         let paging = ProviderProfile.Paging(
             style: ProviderProfile.PagingStyle(rawValue: pagingT.string("style") ?? "none") ?? .none,

@@ -64,12 +64,13 @@ public enum ProfileSchema {
         Setting("body", .paths, default: .string("body"), doc: "popup body"),
         Setting("link", .paths, default: .string("link"), doc: "deep link (relative links resolve against web_url)"),
         Setting("created_at", .paths, default: .string("created_at"), doc: "creation time (RFC 3339)"),
-        Setting("updated_at", .paths, default: .array([]), doc: "last update time of a coalescing item"),
+        Setting("updated_at", .paths, default: .array([]), doc: "last activity time: a later one on a known id pops again (its revision)"),
         Setting("is_read", .paths, default: .array([]), doc: "boolean read flag"),
         Setting("is_unread", .paths, default: .array([]), doc: "boolean unread flag (the inverse, as Gitea has)"),
         Setting("read_at", .paths, default: .array([]), doc: "read timestamp, null or absent while unread"),
         Setting("count", .paths, default: .array([]), doc: "occurrence count of a coalescing item"),
         Setting("severity", .paths, default: .array([]), doc: "provider severity, mapped through [profile.severity]"),
+        Setting("revision", .paths, default: .array([]), doc: "revision (integer or RFC 3339 time), when better than updated_at/count: a higher one pops again"),
     ])
 }
 

@@ -49,6 +49,8 @@ public struct ProviderProfile: Sendable, Equatable {
         public var readAt: [String]
         public var count: [String]
         public var severity: [String]
+        /// Where the item's revision is, when something better than `updatedAt`/`count` (see `Item.revision`).
+        public var revision: [String] = []
     }
 
     public struct MarkRead: Sendable, Equatable {
