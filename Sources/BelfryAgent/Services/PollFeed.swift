@@ -29,7 +29,8 @@ struct PollFeed {
         do {
             let client = try await agent.client(for: name)
             let listing = try await client.listing()
-            await agent.ingest(listing.items, source: name, complete: true, serviceTime: listing.serviceTime)
+            await agent.ingest(listing.items, source: name, complete: listing.complete, serviceTime: listing.serviceTime,
+                               cut: !listing.complete, total: listing.total)
             await agent.unreadableListed(listing.skipped, source: name)
             await agent.feedSucceeded(name, transport: label)
             failures = 0

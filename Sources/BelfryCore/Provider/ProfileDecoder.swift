@@ -56,7 +56,11 @@ enum ProfileDecoder {
             firstPage: pagingT.int("first_page") ?? 1, cursorParam: pagingT.string("cursor_param") ?? "cursor",
             nextCursor: pagingT.string("next_cursor") ?? "",
             cursorFromLastItem: pagingT.string("cursor_from") == "last_item", hasMore: pagingT.string("has_more") ?? "",
-            maxPages: pagingT.int("max_pages") ?? 20)
+            maxPages: pagingT.int("max_pages") ?? 20,
+            nextFrom: ProviderProfile.NextFrom(rawValue: pagingT.string("next_from") ?? "style") ?? .style,
+            totalHeader: pagingT.string("total_header") ?? "", total: pagingT.string("total") ?? "")
+        if paging.nextFrom == .xNextPage, paging.pageParam.isEmpty { pagingT.fail("page_param", "must name the page parameter when next_from = \"x_next_page\"") }
+        if paging.nextFrom == .body, paging.nextCursor.isEmpty { pagingT.fail("next_cursor", "must name the response path of the next cursor or URL when next_from = \"body\"") }
         var markRead: ProviderProfile.MarkRead?
         if let markT, let ep = endpoint(markT) {
             markRead = .init(endpoint: ep, batch: markT.int("batch") ?? 0, bodyKey: markT.string("body_key") ?? "ids",

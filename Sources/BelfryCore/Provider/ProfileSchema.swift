@@ -55,7 +55,11 @@ public enum ProfileSchema {
         Setting("cursor_from", .oneOf(["response", "last_item"]), default: .string("response"),
                 doc: "cursor style: take the next cursor from next_cursor, or use the last item's id (max_id style)"),
         Setting("has_more", .string, default: .string(""), doc: "response path of a more-pages flag (\"\" = a short page ends)"),
-        Setting("max_pages", .int(1...1000), default: .int(20), doc: "never read more pages than this in one poll"),
+        Setting("max_pages", .int(1...1000), default: .int(20), doc: "never read more pages than this in one poll (a cut listing closes nothing)"),
+        Setting("next_from", .oneOf(["style", "link_header", "x_next_page", "body"]), default: .string("style"),
+                doc: "where a next page is announced: style (has_more / next_cursor / a short page ends) | link_header (Link rel=\"next\") | x_next_page | body (next_cursor: cursor or URL)"),
+        Setting("total_header", .string, default: .string(""), doc: "response header with the listing's total (X-Total, X-Total-Count); counts what max_pages cut"),
+        Setting("total", .string, default: .string(""), doc: "response path of the listing's total (\"\" = none); counts what max_pages cut"),
     ])
     public static let fields = ConfigSection(name: "fields", isArray: false, doc: "Item fields.", settings: [
         Setting("id", .paths, default: .string("id"), doc: "the item's identity"),
