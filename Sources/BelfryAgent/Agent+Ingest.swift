@@ -4,11 +4,13 @@ extension Agent {
     /// Records what a feed reported and shows what is new. `complete`: a full unread listing (poll);
     /// false for a streamed item. `serviceTime`: the service's own time when it answered (its `Date`
     /// header): items are aged for `max_age` on the service's clock, not on a local one that may be wrong.
-    public func ingest(_ items: [Item], source name: String, complete: Bool, serviceTime: Double? = nil) async {
+    /// `cut`: a poll's listing that max_pages cut; `total`: the service's count of the whole listing.
+    public func ingest(_ items: [Item], source name: String, complete: Bool, serviceTime: Double? = nil,
+                       cut: Bool = false, total: Int? = nil) async {
         guard let source = sources[name] else { return }
         if let serviceTime { serviceClocks[name] = (serviceTime, monotonic()) }
         let outcome = inbox.ingest(items, from: source, complete: complete, now: now(), maxAge: config.desktop.maxAge,
-                                   serviceNow: serviceNow(name))
+                                   serviceNow: serviceNow(name), cut: cut, total: total)
         // After the listing is applied, so held items read elsewhere meanwhile are not summarised.
         if !held.isEmpty, !isPaused, !isQuiet { await resume() }
         if outcome.silent > 0 { logger.debug("\(name): \(outcome.silent) item(s) recorded without a popup") }
@@ -41,13 +43,17 @@ extension Agent {
     func present(_ outcome: Inbox.Outcome, source: SourceConfig) async {
         for key in outcome.readElsewhere { await closePopup(forKey: key) }
         var fresh = outcome.fresh
+        var unlisted = outcome.unlisted  // counted by the service beyond a cut listing: said in a summary
         if !outcome.backlog.isEmpty {
             switch config.desktop.firstRun {
             case .summary:
-                logger.info("\(source.name): first start, \(outcome.backlog.count) unread item(s) summarised")
-                await showSummary(source: source, keys: outcome.backlog.map(\.key), backlog: true)
+                logger.info("\(source.name): first start, \(outcome.backlog.count + unlisted) unread item(s) summarised")
+                await showSummary(source: source, keys: outcome.backlog.map(\.key), backlog: true, extra: unlisted)
+                unlisted = 0
             case .all: fresh = outcome.backlog + fresh
-            case .none: logger.info("\(source.name): first start, \(outcome.backlog.count) unread item(s) recorded silently")
+            case .none:
+                logger.info("\(source.name): first start, \(outcome.backlog.count + unlisted) unread item(s) recorded silently")
+                unlisted = 0
             }
         }
         var folded: [String] = []
@@ -62,13 +68,13 @@ extension Agent {
             if paused || (quiet && item.urgency < .critical) {
                 held.append(item)
             } else if limiter.allow(now: monotonic()) {
-                await show(item, replacing: 0)
+                await show(item, replacing: popupByKey[item.key] ?? 0)  // new activity replaces its popup
             } else {
                 folded.append(item.key)
             }
         }
         // Logged when the summary update leaves (at most 4 a second), not per item of a flood.
-        if !folded.isEmpty { await showSummary(source: source, keys: folded, backlog: false) }
+        if !folded.isEmpty || unlisted > 0 { await showSummary(source: source, keys: folded, backlog: false, extra: unlisted) }
     }
 
     func show(_ item: Item, replacing: UInt32) async {

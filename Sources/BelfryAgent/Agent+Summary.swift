@@ -13,9 +13,10 @@ extension Agent {
     /// left `summaryInterval` ago or more; otherwise the keys wait and go out together in the next
     /// update, sent when that answer comes or a timer fires. The keys are journaled now: they are
     /// recorded as seen, and a crash before their update leaves only loses that update (the items
-    /// stay listed and counted).
-    func showSummary(source: SourceConfig, keys: [String], backlog: Bool) async {
-        guard !keys.isEmpty else { return }
+    /// stay listed and counted). `extra`: unread items the service counts that no listing reached
+    /// (no keys), added to the number.
+    func showSummary(source: SourceConfig, keys: [String], backlog: Bool, extra: Int = 0) async {
+        guard !keys.isEmpty || extra > 0 else { return }
         // With no server known, ask the bus again at most once per interval: a flood asked once per
         // item, a bus round trip each on the intake path.
         if serverInfo == nil, monotonic() - (lastSummaryProbe ?? -.infinity) >= Self.summaryInterval {
@@ -26,6 +27,10 @@ extension Agent {
         // In place: a copy out of the dictionary and back copied every waiting key on each fold,
         // quadratic in a flood (5,000 folds took seconds in a debug build).
         summaryUpdates[source.name, default: SummaryUpdate()].keys += keys
+        if extra > 0 {
+            summaryUpdates[source.name]?.extra = extra
+            summaryUpdates[source.name]?.extraChanged = true
+        }
         if backlog { summaryUpdates[source.name]?.startsOver = true }
         summaryUpdates[source.name]?.backlog = backlog
         await sendSummaryIfDue(source.name)
@@ -36,7 +41,7 @@ extension Agent {
     /// task may run a little after its deadline, and a send meanwhile made it send a second update
     /// less than an interval after that one.
     func sendSummaryIfDue(_ name: String) async {
-        guard let u = summaryUpdates[name], !u.keys.isEmpty, u.flight == nil, !u.timerArmed else { return }
+        guard let u = summaryUpdates[name], u.isDue, u.flight == nil, !u.timerArmed else { return }
         if let last = u.lastSent, monotonic() - last < Self.summaryInterval {
             armSummaryTimer(name, at: last + Self.summaryInterval)
             return
@@ -66,13 +71,14 @@ extension Agent {
     /// Sends one update carrying every waiting key; its count is what the popup already stood for
     /// plus them. Without a notification server they wait with the other popups.
     func sendSummary(_ name: String) async {
-        guard var u = summaryUpdates[name], !u.keys.isEmpty, u.flight == nil else { return }
+        guard var u = summaryUpdates[name], u.isDue, u.flight == nil else { return }
         guard let source = sources[name] else {
             summaryUpdates.removeValue(forKey: name)
             return
         }
         let added = u.keys
         u.keys = []
+        u.extraChanged = false
         guard serverInfo != nil else {
             // Joins the waiting summary, at most every interval too (each join copies its keys).
             u.startsOver = false
@@ -84,7 +90,7 @@ extension Agent {
         let previous = summaryBySource[name]
         var all = added
         if !u.startsOver, let previous, let old = popups[previous] { all = old.keys + added }
-        let n = composer.summary(count: all.count, source: source, backlog: u.backlog, replacing: previous ?? 0)
+        let n = composer.summary(count: all.count + u.extra, source: source, backlog: u.backlog, replacing: previous ?? 0)
         if !u.backlog { logger.info("\(name): burst of \(added.count) more item(s) folded into a summary (\(all.count) in all)") }
         let number = nextSummaryFlight
         nextSummaryFlight += 1

@@ -20,6 +20,12 @@ struct SummaryUpdate {
 
     /// Keys folded since the last update left, not shown yet.
     var keys: [String] = []
+    /// Unread items the service counts that no listing reached (a listing cut by `max_pages`): added
+    /// to the popup's number; `extraChanged` when a new figure waits to be shown.
+    var extra = 0
+    var extraChanged = false
+    /// Something waits to be shown.
+    var isDue: Bool { !keys.isEmpty || extraChanged }
     /// The waiting keys start a new summary (a first start's backlog) instead of adding to the one shown.
     var startsOver = false
     /// The waiting keys are a first start's backlog ("N unread in S") rather than new items.

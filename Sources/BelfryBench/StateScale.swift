@@ -78,7 +78,8 @@ struct StateScale {
         var seen: [String: SeenRecord] = [:]
         seen.reserveCapacity(n)
         let t = Date().timeIntervalSince1970
-        for i in 0..<n { seen["bench:item-\(i)"] = SeenRecord(firstSeen: t - Double(i), read: i % 3 == 0) }
+        // Every record with a revision (an updated_at in seconds), the worst case since issue 15.
+        for i in 0..<n { seen["bench:item-\(i)"] = SeenRecord(firstSeen: t - Double(i), read: i % 3 == 0, revision: Int64(t) - Int64(i)) }
         return seen
     }
 }

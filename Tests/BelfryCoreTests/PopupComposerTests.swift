@@ -67,4 +67,11 @@ import Testing
         #expect(s.summary == "12 new from work")
         #expect(s.hints.transient == true)
     }
+
+    @Test func summaryCountsAreGroupedByThousands() {
+        #expect(PopupComposer.grouped(12) == "12")
+        #expect(PopupComposer.grouped(1200) == "1,200")
+        #expect(PopupComposer.grouped(10_000) == "10,000")
+        #expect(PopupComposer.grouped(1_234_567) == "1,234,567")
+    }
 }

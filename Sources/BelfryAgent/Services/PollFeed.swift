@@ -33,7 +33,8 @@ struct PollFeed<C: Clock>: Sendable where C.Duration == Duration {
             let listing = try await client.listing()
             // A 304: nothing changed, the previous listing stands (nothing ingested, nothing written).
             if !listing.head.notModified {
-                await agent.ingest(listing.items, source: name, complete: true, serviceTime: listing.serviceTime)
+                await agent.ingest(listing.items, source: name, complete: listing.complete, serviceTime: listing.serviceTime,
+                                   cut: !listing.complete, total: listing.total)
                 await agent.unreadableListed(listing.skipped, source: name)
             }
             let next = await agent.listed(name, head: listing.head, interval: interval)

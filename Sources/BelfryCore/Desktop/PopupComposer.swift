@@ -38,7 +38,8 @@ public struct PopupComposer: Sendable {
 
     /// "12 new from work": stands for items that were not popped one by one.
     public func summary(count: Int, source: SourceConfig, backlog: Bool, replacing: UInt32 = 0) -> DesktopNotification {
-        let title = backlog ? "\(count) unread in \(source.name)" : "\(count) new from \(source.name)"
+        let n = Self.grouped(count)
+        let title = backlog ? "\(n) unread in \(source.name)" : "\(n) new from \(source.name)"
         return DesktopNotification(
             appName: appName(for: source), replacesID: replacing, appIcon: icon(for: source),
             summary: title, body: markup ? Self.escape("Open \(source.webURL)") : "Open \(source.webURL)",
@@ -46,6 +47,17 @@ public struct PopupComposer: Sendable {
             hints: NotificationHints(urgency: 1, category: "im.received",
                                      desktopEntry: desktop.desktopEntry.isEmpty ? nil : desktop.desktopEntry, transient: true),
             expireTimeout: desktop.expireTimeout, link: source.webURL)
+    }
+
+    /// `1200` as "1,200": a summary may count thousands (a first run, what max_pages did not reach).
+    static func grouped(_ n: Int) -> String {
+        let digits = Array(String(n.magnitude))
+        var out = n < 0 ? "-" : ""
+        for (i, d) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(d)
+        }
+        return out
     }
 
     /// Drops control characters (keeping newlines and tabs as spaces/newlines) and caps with an ellipsis.

@@ -13,20 +13,26 @@ public struct Inbox: Sendable {
     public var maxSeen: Int
     /// Per source, the latest `firstSeen` recorded (a floor for the next): see `stamp(_:now:)`.
     private var latestStamp: [String: Double] = [:]
+    /// Per source, how many unread items beyond a cut listing were last said (`Outcome.unlisted`).
+    private var unlistedSaid: [String: Int] = [:]
 
     public struct Outcome: Sendable, Equatable {
-        /// New unread items that may pop, oldest first.
+        /// New unread items that may pop, oldest first, and known ones whose revision moved forward
+        /// (new activity: they pop again, replacing a popup still open).
         public var fresh: [Item] = []
         /// Found on a source's first start: handled by the first_run policy.
         public var backlog: [Item] = []
-        /// Coalescing items whose count grew.
+        /// Coalescing items still unread whose count grew (their popup is replaced, never folded).
         public var updated: [Item] = []
         /// Keys known unread that the service now reports read (or no longer lists).
         public var readElsewhere: [String] = []
         /// New items recorded without a popup (too old, filtered by type, or already read).
         public var silent: Int = 0
+        /// Unread items the service counts but a cut listing did not reach (new since last said): they
+        /// go into the summary as a number, never dropped silently.
+        public var unlisted: Int = 0
 
-        public var isEmpty: Bool { fresh.isEmpty && backlog.isEmpty && updated.isEmpty && readElsewhere.isEmpty }
+        public var isEmpty: Bool { fresh.isEmpty && backlog.isEmpty && updated.isEmpty && readElsewhere.isEmpty && unlisted == 0 }
     }
 
     public init(state: PersistedState, maxSeen: Int = 20000) {
@@ -43,10 +49,12 @@ public struct Inbox: Sendable {
 
     /// Records what a source reported. `complete` means this is the full unread listing (a poll),
     /// so anything unread before and missing now was read elsewhere; a streamed item is not complete.
+    /// `cut`: a poll's listing that `max_pages` cut (so not complete); `total`, the service's count of the
+    /// whole listing when known. A cut listing still ends a first run, and what it did not reach is `unlisted`.
     /// `now` is the local wall clock (seen records); `serviceNow`, when known, is the service's own
     /// time, against which its items' `createdAt` are aged for `maxAge` (else `now` is).
     public mutating func ingest(_ items: [Item], from source: SourceConfig, complete: Bool, now: Double,
-                                maxAge: Duration, serviceNow: Double? = nil) -> Outcome {
+                                maxAge: Duration, serviceNow: Double? = nil, cut: Bool = false, total: Int? = nil) -> Outcome {
         var outcome = Outcome()
         let stamp = stamp(source.name, now: now)
         // Taken out (not copied) so that the writes below do not copy the whole seen map and unread
@@ -61,22 +69,31 @@ public struct Inbox: Sendable {
         for item in items.reversed() {  // providers list newest first; pop oldest first
             let wanted = Self.wanted(item, by: source)
             if var rec = s.seen[item.id] {
+                let moved = Self.revisionMoved(&rec, to: item.revision)
                 if item.isRead {
                     if !rec.read { rec.read = true; changed = true }
                     if cache.removeValue(forKey: item.id) != nil { outcome.readElsewhere.append(item.key) }
+                } else if !rec.read, wanted, !moved || cache[item.id] != nil, let c = item.count, c > (rec.count ?? c) {
+                    // A coalescing item still unread whose count grew: its popup is updated.
+                    listedUnread.insert(item.id)
+                    cache[item.id] = item
+                    rec.count = c
+                    outcome.updated.append(item)
+                } else if moved, wanted {
+                    // New activity on a known id (read before or not): it pops again, and counts unread.
+                    rec.read = false
+                    rec.count = item.count ?? rec.count
+                    listedUnread.insert(item.id)
+                    cache[item.id] = item
+                    if let at = item.updatedAt ?? item.createdAt, at < oldest { outcome.silent += 1 } else { outcome.fresh.append(item) }
                 } else if !rec.read, wanted {
                     listedUnread.insert(item.id)
                     cache[item.id] = item
-                    if let c = item.count, c > (rec.count ?? c) {
-                        rec.count = c
-                        changed = true
-                        outcome.updated.append(item)
-                    }
                 }
-                if rec != s.seen[item.id] { s.seen[item.id] = rec }
+                if rec != s.seen[item.id] { s.seen[item.id] = rec; changed = true }
                 continue
             }
-            s.seen[item.id] = SeenRecord(firstSeen: stamp, count: item.count, read: item.isRead)
+            s.seen[item.id] = SeenRecord(firstSeen: stamp, count: item.count, read: item.isRead, revision: item.revision)
             latestStamp[source.name] = stamp
             changed = true
             guard !item.isRead, wanted else { outcome.silent += 1; continue }
@@ -100,7 +117,15 @@ public struct Inbox: Sendable {
                 cache = cache.filter { listedUnread.contains($0.key) }
             }
             if firstRun { s.initialized = true; changed = true }
+        } else if cut {
+            if firstRun { s.initialized = true; changed = true }
+            // Unread on the service beyond the cut: its count less every unread item known (listed
+            // now, or known from before and not reached). Said once per increase, not per poll.
+            let beyond = max(0, (total ?? 0) - cache.count)
+            outcome.unlisted = max(0, beyond - (unlistedSaid[source.name] ?? 0))
+            unlistedSaid[source.name] = beyond
         }
+        if complete { unlistedSaid[source.name] = nil }
         if s.seen.count > maxSeen {
             // Never what is still unread on the service (the cache), listed now, or waiting in the
             // outbox: forgetting one of those made it pop again at the next listing (found by the soak:
@@ -128,6 +153,17 @@ public struct Inbox: Sendable {
         unread[source.name] = cache
         if changed { changeCount += 1 }
         return outcome
+    }
+
+    /// Records `revision` in `rec`; true when it moved forward (new activity). An unknown recorded
+    /// revision (a state from before revisions) adopts the listed one silently; one going back (the
+    /// service restored an older copy) is ignored, so each (id, revision) pops at most once.
+    static func revisionMoved(_ rec: inout SeenRecord, to revision: Int64?) -> Bool {
+        guard let revision, revision != rec.revision else { return false }
+        guard let old = rec.revision else { rec.revision = revision; return false }
+        guard revision > old else { return false }
+        rec.revision = revision
+        return true
     }
 
     /// The `firstSeen` of a record made now: the wall clock, but never earlier than the last one given
@@ -259,6 +295,7 @@ public struct Inbox: Sendable {
         for name in state.sources.keys where !names.contains(name) { state.sources.removeValue(forKey: name); changeCount += 1 }
         for name in unread.keys where !names.contains(name) { unread.removeValue(forKey: name) }
         for name in latestStamp.keys where !names.contains(name) { latestStamp.removeValue(forKey: name) }
+        for name in unlistedSaid.keys where !names.contains(name) { unlistedSaid.removeValue(forKey: name) }
         let before = state.outbox.count
         state.outbox.removeAll { !names.contains($0.source) }
         if state.outbox.count != before { changeCount += 1 }

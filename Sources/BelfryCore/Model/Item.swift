@@ -16,10 +16,15 @@ public struct Item: Sendable, Equatable, Codable {
     public var updatedAt: Double?
     /// An API URL whose answer names the web page (`fields.link_api`); looked up on click only.
     public var linkAPI: String?
+    /// The item's revision as the service counts it: a later one on a known id is new activity (a new
+    /// comment on a thread read before). From the profile's `fields.revision` when it names one, else
+    /// `updatedAt` in whole seconds, else `count`; nil when the service gives none. Only ever compared
+    /// with the same item's earlier revision, never with the local clock.
+    public var revision: Int64?
 
     public init(source: String, id: String, type: String = "", title: String, body: String = "", link: String? = nil,
                 createdAt: Double? = nil, isRead: Bool = false, urgency: Urgency = .normal, count: Int? = nil,
-                updatedAt: Double? = nil, linkAPI: String? = nil) {
+                updatedAt: Double? = nil, linkAPI: String? = nil, revision: Int64? = nil) {
         self.source = source
         self.id = id
         self.type = type
@@ -32,6 +37,13 @@ public struct Item: Sendable, Equatable, Codable {
         self.count = count
         self.updatedAt = updatedAt
         self.linkAPI = linkAPI
+        self.revision = revision ?? Self.revision(updatedAt: updatedAt, count: count)
+    }
+
+    /// The default revision: `updatedAt` in whole seconds, else `count`.
+    public static func revision(updatedAt: Double?, count: Int?) -> Int64? {
+        if let u = updatedAt, u.isFinite, abs(u) < 9e15 { return Int64(u.rounded(.down)) }
+        return count.map(Int64.init)
     }
 
     public var key: String { "\(source):\(id)" }

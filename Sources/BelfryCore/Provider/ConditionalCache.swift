@@ -72,9 +72,9 @@ public struct ListHead: Sendable, Equatable {
 }
 
 extension ProviderClient {
-    /// One page of the listing. The first page goes out conditionally (`validators`) and fills
-    /// `head`; a 304 there returns nil (nothing to parse).
-    func listPage(_ query: [String: String], first: Bool, head: inout ListHead) async throws(ProviderError) -> (JSONValue?, serviceTime: Double?) {
+    /// One page of the listing, its answer parsed (nil for a 304) beside the response (its paging
+    /// headers). The first page goes out conditionally (`validators`) and fills `head`.
+    func listPage(_ query: [String: String], first: Bool, head: inout ListHead) async throws(ProviderError) -> (JSONValue?, HTTPResponse) {
         let url = request(profile.list, id: nil, query: query, body: nil).url
         let conditional = first ? (validators?.headers(for: url) ?? []) : []
         let (response, redactor) = try await send(profile.list, id: nil, query: query, body: nil, what: "list",
@@ -84,12 +84,12 @@ extension ProviderClient {
             if response.status == 304 {
                 head.notModified = true
                 head.validators = validators
-                return (nil, Self.serviceTime(of: response))
+                return (nil, response)
             }
             head.validators = ListValidators.from(response, url: url)
         }
         do {
-            return (try Self.parse(response, redactor, lines: profile.listFormat == .jsonLines), Self.serviceTime(of: response))
+            return (try Self.parse(response, redactor, lines: profile.listFormat == .jsonLines), response)
         } catch {
             throw ProviderError(.decode, "source \"\(source.name)\": list answer is \(error.message)")
         }

@@ -17,7 +17,7 @@ public struct ItemExtractor: Sendable {
 
     /// A profile's field candidates, each parsed once.
     private struct CompiledFields: Sendable {
-        var id, type, title, body, link, createdAt, severity, count, updatedAt, linkAPI: [FieldCandidate]
+        var id, type, title, body, link, createdAt, severity, count, updatedAt, linkAPI, revision: [FieldCandidate]
         var isRead, isUnread, readAt: [FieldPath]
 
         init(_ f: ProviderProfile.Fields) {
@@ -31,6 +31,7 @@ public struct ItemExtractor: Sendable {
             count = f.count.map(FieldCandidate.init)
             updatedAt = f.updatedAt.map(FieldCandidate.init)
             linkAPI = f.linkAPI.map(FieldCandidate.init)
+            revision = f.revision.map(FieldCandidate.init)
             isRead = f.isRead.map(FieldPath.init)
             isUnread = f.isUnread.map(FieldPath.init)
             readAt = f.readAt.map(FieldPath.init)
@@ -97,7 +98,14 @@ public struct ItemExtractor: Sendable {
             createdAt: Self.first(f.createdAt, in: json).flatMap(Timestamp.parse),
             isRead: isRead, urgency: urgency,
             count: Self.first(f.count, in: json).flatMap { Int($0) },
-            updatedAt: Self.first(f.updatedAt, in: json).flatMap(Timestamp.parse), linkAPI: linkAPI)
+            updatedAt: Self.first(f.updatedAt, in: json).flatMap(Timestamp.parse), linkAPI: linkAPI,
+            revision: Self.first(f.revision, in: json).flatMap(Self.revision))
+    }
+
+    /// A `fields.revision` value: an integer (a version, a counter) or an RFC 3339 time (whole seconds).
+    static func revision(_ text: String) -> Int64? {
+        if let n = Int64(text), abs(n) < 1 << 53 { return n }
+        return Timestamp.parse(text).flatMap { Item.revision(updatedAt: $0, count: nil) }
     }
 
     /// The first candidate that yields a non-empty text.

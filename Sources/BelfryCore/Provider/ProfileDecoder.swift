@@ -46,7 +46,8 @@ enum ProfileDecoder {
             isRead: fieldsT.paths("is_read") ?? [], isUnread: fieldsT.paths("is_unread") ?? [], readAt: fieldsT.paths("read_at") ?? [],
             count: fieldsT.paths("count") ?? [], severity: fieldsT.paths("severity") ?? [],
             linkAPI: fieldsT.paths("link_api") ?? [], linkAPIHTML: fieldsT.string("link_api_html") ?? "html_url",
-            linkRewrite: ProfileEndpointDecoder.linkRewrite(fieldsT))
+            linkRewrite: ProfileEndpointDecoder.linkRewrite(fieldsT),
+            revision: fieldsT.paths("revision") ?? [])
         if fields.id.isEmpty { fieldsT.fail("id", "must name where the item id is") }
         let paging = ProviderProfile.Paging(
             style: ProviderProfile.PagingStyle(rawValue: pagingT.string("style") ?? "none") ?? .none,
@@ -55,7 +56,11 @@ enum ProfileDecoder {
             firstPage: pagingT.int("first_page") ?? 1, cursorParam: pagingT.string("cursor_param") ?? "cursor",
             nextCursor: pagingT.string("next_cursor") ?? "",
             cursorFromLastItem: pagingT.string("cursor_from") == "last_item", hasMore: pagingT.string("has_more") ?? "",
-            maxPages: pagingT.int("max_pages") ?? 20)
+            maxPages: pagingT.int("max_pages") ?? 20,
+            nextFrom: ProviderProfile.NextFrom(rawValue: pagingT.string("next_from") ?? "style") ?? .style,
+            totalHeader: pagingT.string("total_header") ?? "", total: pagingT.string("total") ?? "")
+        if paging.nextFrom == .xNextPage, paging.pageParam.isEmpty { pagingT.fail("page_param", "must name the page parameter when next_from = \"x_next_page\"") }
+        if paging.nextFrom == .body, paging.nextCursor.isEmpty { pagingT.fail("next_cursor", "must name the response path of the next cursor or URL when next_from = \"body\"") }
         var markRead: ProviderProfile.MarkRead?
         if let markT, let ep = endpoint(markT) {
             markRead = .init(endpoint: ep, batch: markT.int("batch") ?? 0, bodyKey: markT.string("body_key") ?? "ids",

@@ -69,7 +69,11 @@ public enum ProfileSchema {
         Setting("cursor_from", .oneOf(["response", "last_item"]), default: .string("response"),
                 doc: "cursor style: take the next cursor from next_cursor, or use the last item's id (max_id style)"),
         Setting("has_more", .string, default: .string(""), doc: "response path of a more-pages flag (\"\" = a short page ends)"),
-        Setting("max_pages", .int(1...1000), default: .int(20), doc: "never read more pages than this in one poll"),
+        Setting("max_pages", .int(1...1000), default: .int(20), doc: "never read more pages than this in one poll (a cut listing closes nothing)"),
+        Setting("next_from", .oneOf(["style", "link_header", "x_next_page", "body"]), default: .string("style"),
+                doc: "where a next page is announced: style (has_more / next_cursor / a short page ends) | link_header (Link rel=\"next\") | x_next_page | body (next_cursor: cursor or URL)"),
+        Setting("total_header", .string, default: .string(""), doc: "response header with the listing's total (X-Total, X-Total-Count); counts what max_pages cut"),
+        Setting("total", .string, default: .string(""), doc: "response path of the listing's total (\"\" = none); counts what max_pages cut"),
     ])
     public static let fields = ConfigSection(name: "fields", isArray: false, doc: "Item fields.", settings: [
         Setting("id", .paths, default: .string("id"), doc: "the item's identity"),
@@ -78,7 +82,7 @@ public enum ProfileSchema {
         Setting("body", .paths, default: .string("body"), doc: "popup body"),
         Setting("link", .paths, default: .string("link"), doc: "deep link (relative links resolve against web_url)"),
         Setting("created_at", .paths, default: .string("created_at"), doc: "creation time (RFC 3339)"),
-        Setting("updated_at", .paths, default: .array([]), doc: "last update time of a coalescing item"),
+        Setting("updated_at", .paths, default: .array([]), doc: "last activity time: a later one on a known id pops again (its revision)"),
         Setting("is_read", .paths, default: .array([]), doc: "boolean read flag"),
         Setting("is_unread", .paths, default: .array([]), doc: "boolean unread flag (the inverse, as Gitea has)"),
         Setting("read_at", .paths, default: .array([]), doc: "read timestamp, null or absent while unread"),
@@ -89,6 +93,7 @@ public enum ProfileSchema {
         Setting("link_api_html", .string, default: .string("html_url"), doc: "path of the web link in the link_api answer"),
         Setting("link_rewrite", .stringMap(values: []), default: .table([:]),
                 doc: "text → replacement turning a link_api URL into a web link (longest first), the fallback when the lookup fails"),
+        Setting("revision", .paths, default: .array([]), doc: "revision (integer or RFC 3339 time), when better than updated_at/count: a higher one pops again"),
     ])
 }
 

@@ -36,6 +36,12 @@ public struct ProviderClient: Sendable {
         public var skipped: [String] = []
         /// The first page's head: 304 (then `items` is empty and means nothing), validators, poll floor.
         public var head = ListHead()
+        /// False when `max_pages` cut the listing while the service said there was more: what is
+        /// missing from it was not read elsewhere.
+        public var complete = true
+        /// The service's count of the whole listing (`total_header`, `total`, or the unread counter
+        /// when the listing was cut), nil when it gives none.
+        public var total: Int?
     }
 
     /// Every unread item the service lists now, newest first as the service orders them.
@@ -43,61 +49,13 @@ public struct ProviderClient: Sendable {
         try await listing().items
     }
 
-    /// `listUnread()` with the service's time of the last page.
+    /// `listUnread()` with the service's time of the last page, whether the listing is complete, and
+    /// the service's total. Paging lives in `ListingPager` (issue 15).
     public func listing() async throws(ProviderError) -> Listing {
         var head = ListHead()
-        var listing = try await pages(&head)
+        var listing = try await ListingPager(client: self).run(head: &head)
         listing.head = head
         return listing
-    }
-
-    private func pages(_ head: inout ListHead) async throws(ProviderError) -> Listing {
-        var query = profile.list.query.merging(source.query) { _, user in user }
-        if !profile.typeParam.isEmpty, source.types.count == 1 { query[profile.typeParam] = source.types[0] }
-        let paging = profile.paging
-        if !paging.limitParam.isEmpty { query[paging.limitParam] = String(paging.limit) }
-        var all: [Item] = []
-        var skipped: [String] = []
-        var serviceTime: Double?
-        var seen = Set<String>()
-        var page = 0
-        var cursor: String?
-        while page < paging.maxPages {
-            var q = query
-            switch paging.style {
-            case .none: break
-            case .offset: q[paging.offsetParam] = String(page * paging.limit)
-            case .page: q[paging.pageParam] = String(paging.firstPage + page)
-            case .cursor: if let cursor { q[paging.cursorParam] = cursor }
-            }
-            let (answer, time) = try await listPage(q, first: page == 0, head: &head)
-            guard let json = answer else { return Listing(items: [], serviceTime: time) }
-            serviceTime = time ?? serviceTime
-            let (items, notes) = extractor.items(in: json)
-            skipped += notes
-            var fresh = 0
-            for item in items where seen.insert(item.id).inserted {
-                all.append(item)
-                fresh += 1
-            }
-            page += 1
-            switch paging.style {
-            case .none:
-                return Listing(items: all, serviceTime: serviceTime, skipped: skipped)
-            case .cursor:
-                let next = paging.cursorFromLastItem ? items.last?.id : json[path: paging.nextCursor]?.text
-                guard let next, !next.isEmpty, next != cursor, fresh > 0 else { return Listing(items: all, serviceTime: serviceTime, skipped: skipped) }
-                if paging.cursorFromLastItem, items.count < paging.limit { return Listing(items: all, serviceTime: serviceTime, skipped: skipped) }
-                cursor = next
-            case .offset, .page:
-                if !paging.hasMore.isEmpty {
-                    guard json[path: paging.hasMore]?.bool == true, fresh > 0 else { return Listing(items: all, serviceTime: serviceTime, skipped: skipped) }
-                } else if items.count < paging.limit || fresh == 0 {
-                    return Listing(items: all, serviceTime: serviceTime, skipped: skipped)
-                }
-            }
-        }
-        return Listing(items: all, serviceTime: serviceTime, skipped: skipped)
     }
 
     /// Marks `ids` read on the service. Returns normally when every id is done (including "already read").

@@ -29,6 +29,18 @@ public struct ProviderProfile: Sendable, Equatable {
 
     public enum PagingStyle: String, Sendable, Equatable { case none, offset, page, cursor }
 
+    /// Where the service says a next page exists (see `ListingPager`).
+    public enum NextFrom: String, Sendable, Equatable {
+        /// The style's own rules: `has_more`, `next_cursor`, or a short page ends the listing.
+        case style
+        /// `Link: <url>; rel="next"` (GitHub, GitLab, Mastodon): that URL is fetched as it is.
+        case linkHeader = "link_header"
+        /// `X-Next-Page: n` (GitLab): sent as `page_param`; empty or absent ends the listing.
+        case xNextPage = "x_next_page"
+        /// The `next_cursor` body path: a cursor for `cursor_param`, or an absolute URL fetched as it is.
+        case body
+    }
+
     public struct Paging: Sendable, Equatable {
         public var style: PagingStyle
         public var limitParam: String
@@ -44,6 +56,11 @@ public struct ProviderProfile: Sendable, Equatable {
         /// Response path of a "more pages" flag; when empty, a short page ends paging.
         public var hasMore: String
         public var maxPages: Int
+        public var nextFrom: NextFrom = .style
+        /// A response header holding the whole listing's count (`X-Total`, `X-Total-Count`); "" = none.
+        public var totalHeader: String = ""
+        /// Response path of the whole listing's count; "" = none.
+        public var total: String = ""
     }
 
     public struct Fields: Sendable, Equatable {
@@ -70,6 +87,8 @@ public struct ProviderProfile: Sendable, Equatable {
         /// Rewrites of the `linkAPI` URL into a web link, used when the lookup fails (and as the
         /// popup's link until a click).
         public var linkRewrite: [LinkRewrite] = []
+        /// Where the item's revision is, when something better than `updatedAt`/`count` (see `Item.revision`).
+        public var revision: [String] = []
     }
 
     /// Replace every `from` in a URL by `to`.

@@ -47,20 +47,25 @@ public struct SeenRecord: Sendable, Codable, Equatable {
     public var count: Int?
     /// Known read (by the user through Belfry, or reported read by the service).
     public var read: Bool
+    /// The item's last revision recorded (`Item.revision`); nil = unknown (a state from before
+    /// revisions, or a journaled pop): the next one listed is adopted silently.
+    public var revision: Int64?
 
-    public init(firstSeen: Double, count: Int? = nil, read: Bool = false) {
+    public init(firstSeen: Double, count: Int? = nil, read: Bool = false, revision: Int64? = nil) {
         self.firstSeen = firstSeen
         self.count = count
         self.read = read
+        self.revision = revision
     }
 
-    enum CodingKeys: String, CodingKey { case firstSeen = "t", count = "c", read = "r" }
+    enum CodingKeys: String, CodingKey { case firstSeen = "t", count = "c", read = "r", revision = "v" }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         firstSeen = try c.decode(Double.self, forKey: .firstSeen)
         count = try c.decodeIfPresent(Int.self, forKey: .count)
         read = try c.decodeIfPresent(Bool.self, forKey: .read) ?? false
+        revision = try c.decodeIfPresent(Int64.self, forKey: .revision)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -68,6 +73,7 @@ public struct SeenRecord: Sendable, Codable, Equatable {
         try c.encode(firstSeen.rounded(), forKey: .firstSeen)
         try c.encodeIfPresent(count, forKey: .count)
         if read { try c.encode(true, forKey: .read) }
+        try c.encodeIfPresent(revision, forKey: .revision)
     }
 }
 

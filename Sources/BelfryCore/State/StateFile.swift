@@ -110,6 +110,7 @@ public final class StateFile: @unchecked Sendable {
     }
 
     /// Keys journaled after the last save count as seen (unread): they popped before the agent died.
+    /// A known key journaled again was new activity whose revision the save missed.
     /// A line that does not parse (a write cut short) is skipped.
     private func applyJournal(to state: inout PersistedState) {
         guard let data = Self.readNoFollow(journalPath), !data.isEmpty else { return }
@@ -117,7 +118,15 @@ public final class StateFile: @unchecked Sendable {
         for line in data.split(separator: UInt8(ascii: "\n")) {
             guard let key = (try? JSONValue.parse(Array(line)))?.string, let (source, id) = Item.splitKey(key) else { continue }
             var s = state.sources.removeValue(forKey: source) ?? SourceState()
-            if s.seen[id] == nil { s.seen[id] = SeenRecord(firstSeen: now) }
+            if var rec = s.seen[id] {
+                // Popped again after the save (new activity): unread, and its revision unknown, so the
+                // next listing adopts it silently instead of popping it a second time.
+                rec.read = false
+                rec.revision = nil
+                s.seen[id] = rec
+            } else {
+                s.seen[id] = SeenRecord(firstSeen: now)
+            }
             state.sources[source] = s
         }
     }

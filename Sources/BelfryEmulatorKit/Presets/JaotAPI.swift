@@ -23,12 +23,12 @@ struct JaotAPI: ProviderAPI {
             let unreadOnly = try query.bool("unread_only", default: false, lenient: true, fail: invalid("unread_only"))
             let limit = try query.int("limit", default: 50, range: 1...100, fail: invalid("limit"))
             let all = listOrder(state.items)
-            let page = all.filter { !unreadOnly || !isRead($0) }.prefix(limit)
+            let (page, headers) = state.with { $0.listPaging }.page(of: all.filter { !unreadOnly || !isRead($0) }, limit: limit, request: request)
             return Reply.json([
                 "items": .array(page.map { render($0, caller: .user) }),
                 "total": Reply.number(page.count),
                 "unread_count": Reply.number(all.filter { !isRead($0) }.count),
-            ])
+            ], headers: headers)
         }
         router.get("/api/v2/notifications/unread-count") { _, _ -> Response in
             Reply.json(["unread_count": Reply.number(state.items.filter { !isRead($0) }.count)])

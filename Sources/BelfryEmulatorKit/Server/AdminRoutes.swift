@@ -105,6 +105,7 @@ struct AdminRoutes {
             return Reply.json([:])
         }
         group.get("/streams") { _, _ -> Response in Reply.json(["open": Reply.number(state.openStreams)]) }
+        addActivity(to: group)
     }
 
     /// Runs `body`, answering an `AdminError` as `{"error": …}`.

@@ -19,6 +19,8 @@ final class EmulatorState: Sendable {
         /// Requests held by a `hang` fault right now.
         var hanging = 0
         var ulid = ULIDGenerator()
+        /// Header paging and a page-size cap for the list (`POST /_emulator/paging`).
+        var listPaging = ListPaging()
     }
 
     /// The call log keeps at most this many records (oldest dropped first).
@@ -202,6 +204,7 @@ final class EmulatorState: Sendable {
             s.positions.removeAll()
             s.faults.removeAll()
             s.calls.removeAll()
+            s.listPaging = ListPaging()
         }
     }
 
