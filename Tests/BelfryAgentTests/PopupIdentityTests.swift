@@ -68,6 +68,8 @@ import Testing
                 icon = "\(w.dir)/deleted.png"
                 """
             try await w.start(text, log: LogCapture(), environment: iconEnvironment(w))
+            // Both sources' first listings before the item: one listed later would take it as backlog.
+            try await bothPolled(w)
             _ = try await w.addItems(#"[{"title":"both"}]"#)
             let calls = try await w.server!.waitForNotifyCalls(2)
             #expect(Set(calls.map(\.appIcon)) == [w.dir + "/mine.svg", "dialog-information"])
@@ -86,14 +88,18 @@ import Testing
                 poll_interval = "1s"
                 """
             try await w.start(text, log: LogCapture())
-            try await w.eventually("both sources polled") {
-                let sources = await w.agent.statusJSON()["sources"]?.array ?? []
-                return sources.count == 2 && sources.allSatisfy { $0["state"]?.string == "ok" }
-            }
+            try await bothPolled(w)
             _ = try await w.addItems(#"[{"title":"seen by both"}]"#)
             let calls = try await w.server!.waitForNotifyCalls(2)
             #expect(Set(calls.map(\.appName)) == ["Jaot (work)", "ops"])
             #expect(calls.allSatisfy { $0.hints["desktop-entry"] == .string("belfry") }, "servers still find belfry.desktop")
+        }
+    }
+
+    func bothPolled(_ w: AgentWorld) async throws {
+        try await w.eventually("both sources polled") {
+            let sources = await w.agent.statusJSON()["sources"]?.array ?? []
+            return sources.count == 2 && sources.allSatisfy { $0["state"]?.string == "ok" }
         }
     }
 }
