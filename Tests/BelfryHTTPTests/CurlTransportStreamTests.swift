@@ -75,13 +75,14 @@ struct CurlTransportStreamTests {
     }
 
     /// The idle limit counts from the last byte, not from the start: a stream that trickles a
-    /// comment every 200 ms for 3.6 s outlives an idle limit of 2 s and ends normally (the margin
-    /// is wide because the suite runs many servers at once on a small machine).
+    /// comment every 200 ms for 7.2 s outlives an idle limit of 5 s and ends normally (the margin
+    /// is wide because the suite runs every test at once on a 2-core machine: a 2 s limit against
+    /// 200 ms pings saw a gap of over 2 s there).
     @Test func tricklingStreamIsNotIdle() async throws {
         let router = Router()
         router.get("/trickle") { _, _ in
             Self.eventStream { writer in
-                for _ in 0..<18 {
+                for _ in 0..<36 {
                     try await writer.write(ByteBuffer(string: ": ping\n\n"))
                     try await Task.sleep(for: .milliseconds(200))
                 }
@@ -92,7 +93,7 @@ struct CurlTransportStreamTests {
         let transport = try CurlTransport()
         let (parts, error) = try await withServer(router) { base in
             var parts: [HTTPStreamPart] = []
-            let request = HTTPStreamRequest(request: Request(url: base + "/trickle"), idleTimeout: .seconds(2))
+            let request = HTTPStreamRequest(request: Request(url: base + "/trickle"), idleTimeout: .seconds(5))
             let error = await transportError {
                 for try await part in transport.stream(request) { parts.append(part) }
             }
