@@ -234,18 +234,19 @@ public struct Inbox: Sendable {
     }
 
     public mutating func setLastEventID(_ id: String?, source: String) {
-        var s = state.sources[source] ?? SourceState()
-        guard s.lastEventID != id else { return }
-        s.lastEventID = id
-        state.sources[source] = s
-        changeCount += 1
+        set(\.lastEventID, id, source: source)
     }
 
     /// Keeps the listing's validators (a change only when they differ: a 304 writes nothing).
     public mutating func setValidators(_ v: ListValidators?, source: String) {
+        set(\.validators, v, source: source)
+    }
+
+    /// One field of a source's state; counted as a change only when the value differs.
+    private mutating func set<V: Equatable>(_ field: WritableKeyPath<SourceState, V>, _ value: V, source: String) {
         var s = state.sources[source] ?? SourceState()
-        guard s.validators != v else { return }
-        s.validators = v
+        guard s[keyPath: field] != value else { return }
+        s[keyPath: field] = value
         state.sources[source] = s
         changeCount += 1
     }
