@@ -65,7 +65,8 @@ public struct AgentRunner {
 
     public func prepare(trapSignals: Bool) async throws -> Prepared {
         for w in config.warnings { logger.warning("\(w)") }
-        IconTheme(environment: environment).noteMissing(config, logger: logger)
+        // Icons matter only to a notification server: `--sink stdout` prints no icon.
+        if !(sink is StdoutSink) { IconTheme(environment: environment).noteMissing(config, logger: logger) }
         let stateFile = StateFile(path: statePath)
         try stateFile.lock()
         let state: PersistedState
